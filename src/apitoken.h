@@ -1,0 +1,47 @@
+/*-------------------------------------------------------------------------
+ *
+ * apitoken.h
+ *	  Declarations shared by the C files of the apitoken extension.
+ *
+ * apitoken.c  module setup, GUCs, the token type, roles, guard triggers
+ * manage.c    create() and regenerate(): the only code that writes secrets
+ * verify.c    verify(), check() and require_token(): the read path
+ * token_codec.c  the text format, free of PostgreSQL (fuzzed on its own)
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef APITOKEN_H
+#define APITOKEN_H
+
+#include "postgres.h"
+
+#include "token_codec.h"
+
+#define APITOKEN_SCHEMA		"apitoken"
+#define APITOKEN_TABLE		"token_store"
+#define APITOKEN_HASH_INDEX	"token_store_hash_key"
+#define APITOKEN_USER_ROLE	"apitoken_user"
+#define APITOKEN_ADMIN_ROLE	"apitoken_admin"
+#define APITOKEN_HASH_BYTES	32	/* SHA-256 */
+
+/* GUCs (apitoken.c) */
+extern char *apitoken_prefix;
+extern int	apitoken_last_access_interval;
+
+/*
+ * True while create() or regenerate() runs its own statement: the guard
+ * triggers let exactly those statements write the secret columns.
+ */
+extern bool apitoken_internal_write;
+
+/* roles (apitoken.c) */
+extern bool apitoken_is_admin(Oid roleid);
+extern bool apitoken_is_manager(Oid roleid);
+extern void apitoken_require_manager(Oid roleid);
+extern void apitoken_validate_name(text *name);
+
+/* verify.c */
+extern void apitoken_hash_text(const char *text, size_t len,
+							   uint8 hash[APITOKEN_HASH_BYTES]);
+
+#endif							/* APITOKEN_H */

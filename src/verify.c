@@ -1,0 +1,516 @@
+/*-------------------------------------------------------------------------
+ *
+ * verify.c
+ *	  The read path: verify(), check() and the require_token() trigger.
+ *
+ * Applications call verify() once per request and triggers once per row,
+ * so it avoids SPI and the planner: it hashes the presented value with
+ * SHA-256, probes the unique index on token_store.hash directly and reads
+ * the one heap tuple it finds.  Row-level security does not apply here on
+ * purpose: holding the secret is the credential, and the only thing
+ * returned is the owner of a valid token.
+ *
+ * The relation and index OIDs and column numbers are cached per backend
+ * and dropped by a relcache invalidation callback, so DROP EXTENSION,
+ * CREATE EXTENSION and REINDEX are all followed.
+ *
+ * Last access is recorded with heap_inplace_update(): it overwrites the
+ * 8-byte last_access field of the tuple version it found, under the
+ * buffer's content lock only.  It creates no new row version (no bloat, no
+ * index work), needs no transaction id, takes no row lock (so it never
+ * waits behind, or blocks, an UPDATE of the same token) and is WAL-logged
+ * so replicas see it.  Being non-transactional it survives a rollback of
+ * the verifying transaction, which is what "last access" means anyway.
+ * It is skipped during recovery (hot standby), in parallel mode, and when
+ * apitoken.last_access_interval says it was recorded recently.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sodium.h>
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xlog.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "apitoken.h"
+
+PG_FUNCTION_INFO_V1(apitoken_verify_text);
+PG_FUNCTION_INFO_V1(apitoken_verify_token);
+PG_FUNCTION_INFO_V1(apitoken_check);
+PG_FUNCTION_INFO_V1(apitoken_require_token);
+
+/* What a presented value turned out to be; names as check() reports them. */
+typedef enum TokenState
+{
+	TOKEN_VALID,
+	TOKEN_MALFORMED,
+	TOKEN_UNKNOWN,
+	TOKEN_DISABLED,
+	TOKEN_EXPIRED,
+	TOKEN_ORPHANED
+} TokenState;
+
+static const char *const token_state_names[] = {
+	"valid", "malformed", "unknown", "disabled", "expired", "orphaned"
+};
+
+typedef struct TokenLookup
+{
+	TokenState	state;
+	int64		id;				/* set when the secret matched */
+	Oid			owner;			/* likewise */
+} TokenLookup;
+
+/* Per-backend cache of where tokens live. */
+typedef struct TokenCatalog
+{
+	bool		valid;
+	Oid			relid;
+	Oid			indexid;
+	Oid			token_typid;
+	AttrNumber	att_id;
+	AttrNumber	att_owner;
+	AttrNumber	att_enabled;
+	AttrNumber	att_last_access;
+	AttrNumber	att_expires;
+	AttrNumber	att_hash;
+	int			last_access_off;	/* byte offset in tuple data, or -1 */
+} TokenCatalog;
+
+static TokenCatalog catalog;
+static bool callback_registered = false;
+
+/* relcache callback: forget the cache when token_store may have changed */
+static void
+catalog_invalidate(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == catalog.relid)
+		catalog.valid = false;
+}
+
+/* column number of attname in token_store, or error */
+static AttrNumber
+required_attnum(Oid relid, const char *attname)
+{
+	AttrNumber	attnum = get_attnum(relid, attname);
+
+	if (attnum == InvalidAttrNumber)
+		elog(ERROR, "column \"%s\" of apitoken.token_store not found", attname);
+	return attnum;
+}
+
+/*
+ * Offset of last_access within the tuple data, usable only when every
+ * column before it is fixed-width and NOT NULL (so nulls elsewhere cannot
+ * move it).  The install script lays the table out that way; -1 turns
+ * recording off rather than writing to a wrong place.
+ */
+static int
+compute_last_access_offset(Relation rel, AttrNumber att_last_access)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			off = 0;
+	int			i;
+
+	for (i = 0; i < att_last_access; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->attlen <= 0 || !att->attnotnull)
+			return -1;
+		off = att_align_nominal(off, att->attalign);
+		if (i == att_last_access - 1)
+			return (att->atttypid == TIMESTAMPTZOID) ? off : -1;
+		off += att->attlen;
+	}
+	return -1;
+}
+
+/* fill the cache from the system catalogs */
+static void
+catalog_load(void)
+{
+	Oid			nsp;
+	Relation	rel;
+
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(catalog_invalidate, (Datum) 0);
+		callback_registered = true;
+	}
+
+	nsp = get_namespace_oid(APITOKEN_SCHEMA, false);
+	catalog.relid = get_relname_relid(APITOKEN_TABLE, nsp);
+	catalog.indexid = get_relname_relid(APITOKEN_HASH_INDEX, nsp);
+	if (!OidIsValid(catalog.relid) || !OidIsValid(catalog.indexid))
+		elog(ERROR, "apitoken.token_store or its hash index does not exist");
+	catalog.token_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										  CStringGetDatum("token"),
+										  ObjectIdGetDatum(nsp));
+	catalog.att_id = required_attnum(catalog.relid, "id");
+	catalog.att_owner = required_attnum(catalog.relid, "owner");
+	catalog.att_enabled = required_attnum(catalog.relid, "enabled");
+	catalog.att_last_access = required_attnum(catalog.relid, "last_access");
+	catalog.att_expires = required_attnum(catalog.relid, "expires_at");
+	catalog.att_hash = required_attnum(catalog.relid, "hash");
+
+	rel = table_open(catalog.relid, AccessShareLock);
+	catalog.last_access_off = compute_last_access_offset(rel, catalog.att_last_access);
+	table_close(rel, NoLock);
+
+	catalog.valid = true;
+}
+
+/* SHA-256 of a token's text: the value stored in token_store.hash */
+void
+apitoken_hash_text(const char *text, size_t len, uint8 hash[APITOKEN_HASH_BYTES])
+{
+	crypto_hash_sha256(hash, (const unsigned char *) text, len);
+}
+
+/*
+ * Overwrite last_access of the tuple the scan is positioned on, if the
+ * interval GUC asks for it.  The slot keeps the buffer pinned, so the
+ * tuple cannot be pruned away underneath us.
+ */
+static void
+record_access(Relation rel, TupleTableSlot *slot, TimestampTz now)
+{
+	TimestampTz last;
+	bool		isnull;
+	bool		shouldfree;
+	HeapTuple	tuple;
+	HeapTuple	copy;
+
+	if (apitoken_last_access_interval < 0 || catalog.last_access_off < 0)
+		return;
+	if (RecoveryInProgress() || IsInParallelMode())
+		return;
+
+	last = DatumGetTimestampTz(slot_getattr(slot, catalog.att_last_access, &isnull));
+	if (isnull)
+		return;
+	if (!TIMESTAMP_IS_NOBEGIN(last) && last <= now &&
+		now - last < (int64) apitoken_last_access_interval * USECS_PER_SEC)
+		return;
+
+	tuple = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
+	if (HeapTupleHeaderGetNatts(tuple->t_data) < catalog.att_last_access)
+		return;
+	copy = heap_copytuple(tuple);
+	memcpy((char *) copy->t_data + copy->t_data->t_hoff + catalog.last_access_off,
+		   &now, sizeof(now));
+	heap_inplace_update(rel, copy);
+	heap_freetuple(copy);
+	if (shouldfree)
+		heap_freetuple(tuple);
+}
+
+/*
+ * Find the token for a presented value and say what state it is in.
+ * Costs one SHA-256 and one index probe; never raises for any input.
+ */
+static void
+lookup_token(const char *text, size_t len, bool record, TokenLookup *result)
+{
+	size_t		prefix_len;
+	uint8		hash[APITOKEN_HASH_BYTES];
+	union
+	{
+		bytea		hdr;
+		char		data[VARHDRSZ + APITOKEN_HASH_BYTES];
+	}			key;
+	Relation	rel;
+	Relation	index;
+	Snapshot	snapshot;
+	IndexScanDesc scan;
+	ScanKeyData skey;
+	TupleTableSlot *slot;
+
+	result->state = TOKEN_MALFORMED;
+	result->id = 0;
+	result->owner = InvalidOid;
+
+	if (apitoken_decode(text, len, &prefix_len, NULL) != APITOKEN_OK)
+		return;
+	result->state = TOKEN_UNKNOWN;
+
+	if (!catalog.valid)
+		catalog_load();
+
+	apitoken_hash_text(text, len, hash);
+	SET_VARSIZE(&key.hdr, VARHDRSZ + APITOKEN_HASH_BYTES);
+	memcpy(VARDATA(&key.hdr), hash, APITOKEN_HASH_BYTES);
+
+	rel = table_open(catalog.relid, AccessShareLock);
+	index = index_open(catalog.indexid, AccessShareLock);
+	/* the latest committed state: a change is in force once it commits */
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	slot = table_slot_create(rel, NULL);
+
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_BYTEAEQ,
+				PointerGetDatum(&key.hdr));
+	scan = index_beginscan(rel, index, snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+
+	if (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		bytea	   *stored = DatumGetByteaPP(slot_getattr(slot, catalog.att_hash, &isnull));
+
+		if (!isnull && VARSIZE_ANY_EXHDR(stored) == APITOKEN_HASH_BYTES &&
+			sodium_memcmp(VARDATA_ANY(stored), hash, APITOKEN_HASH_BYTES) == 0)
+		{
+			TimestampTz now = GetCurrentTimestamp();
+			bool		enabled;
+			Datum		expires;
+			bool		never_expires;
+
+			result->id = DatumGetInt64(slot_getattr(slot, catalog.att_id, &isnull));
+			result->owner = DatumGetObjectId(slot_getattr(slot, catalog.att_owner, &isnull));
+			enabled = DatumGetBool(slot_getattr(slot, catalog.att_enabled, &isnull));
+			expires = slot_getattr(slot, catalog.att_expires, &never_expires);
+
+			if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(result->owner)))
+				result->state = TOKEN_ORPHANED;
+			else if (!enabled)
+				result->state = TOKEN_DISABLED;
+			else if (!never_expires && DatumGetTimestampTz(expires) <= now)
+				result->state = TOKEN_EXPIRED;
+			else
+			{
+				result->state = TOKEN_VALID;
+				if (record)
+					record_access(rel, slot, now);
+			}
+		}
+	}
+
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(index, NoLock);
+	table_close(rel, NoLock);
+	sodium_memzero(hash, sizeof(hash));
+	sodium_memzero(&key, sizeof(key));
+}
+
+/* owner of a valid token as a regrole datum, or SQL NULL */
+static Datum
+verify_result(FunctionCallInfo fcinfo, text *token)
+{
+	TokenLookup result;
+
+	lookup_token(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), true, &result);
+	if (result.state != TOKEN_VALID)
+		PG_RETURN_NULL();
+	PG_RETURN_OID(result.owner);
+}
+
+/* apitoken.verify(text): the owner of a valid token, else NULL; never raises */
+Datum
+apitoken_verify_text(PG_FUNCTION_ARGS)
+{
+	return verify_result(fcinfo, PG_GETARG_TEXT_PP(0));
+}
+
+/* apitoken.verify(apitoken.token): same, for a value already typed */
+Datum
+apitoken_verify_token(PG_FUNCTION_ARGS)
+{
+	return verify_result(fcinfo, PG_GETARG_TEXT_PP(0));
+}
+
+/* apitoken.check(text): (token_id, owner, status) explaining verify() */
+Datum
+apitoken_check(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TokenLookup result;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	if (PG_ARGISNULL(0))
+		result.state = TOKEN_MALFORMED;
+	else
+	{
+		text	   *token = PG_GETARG_TEXT_PP(0);
+
+		lookup_token(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), false, &result);
+	}
+
+	if (result.state == TOKEN_MALFORMED || result.state == TOKEN_UNKNOWN)
+	{
+		nulls[0] = true;
+		nulls[1] = true;
+	}
+	else
+	{
+		values[0] = Int64GetDatum(result.id);
+		values[1] = ObjectIdGetDatum(result.owner);
+	}
+	values[2] = CStringGetTextDatum(token_state_names[result.state]);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
+}
+
+/* column number of a trigger argument naming a column, or error */
+static int
+trigger_column(Relation rel, const char *colname)
+{
+	int			attnum = SPI_fnumber(RelationGetDescr(rel), colname);
+
+	if (attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						colname, RelationGetRelationName(rel)),
+				 errhint("The arguments of apitoken.require_token() are the token column and, optionally, the owner column.")));
+	return attnum;
+}
+
+/*
+ * Trigger apitoken.require_token(token_column [, owner_column]).
+ *
+ * BEFORE INSERT OR UPDATE FOR EACH ROW: the row is written only if
+ * token_column holds a valid token; its owner goes into owner_column
+ * (regrole, oid, name or text) and token_column is set to NULL, so the
+ * secret is never stored in the user's table.
+ */
+Datum
+apitoken_require_token(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Trigger    *trigger;
+	Relation	rel;
+	TupleDesc	desc;
+	HeapTuple	tuple;
+	int			token_att;
+	int			owner_att = 0;
+	Oid			token_type;
+	Datum		token;
+	bool		isnull;
+	TokenLookup result;
+	int			replcols[2];
+	Datum		replvalues[2];
+	bool		replnulls[2] = {true, false};
+	int			nrepl = 1;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("apitoken.require_token() must be fired BEFORE INSERT OR UPDATE FOR EACH ROW")));
+
+	trigger = trigdata->tg_trigger;
+	rel = trigdata->tg_relation;
+	desc = RelationGetDescr(rel);
+	if (trigger->tgnargs < 1 || trigger->tgnargs > 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+				 errmsg("apitoken.require_token() takes one or two arguments"),
+				 errhint("Pass the token column and, optionally, the owner column: EXECUTE FUNCTION apitoken.require_token('token', 'owner').")));
+
+	if (!catalog.valid)
+		catalog_load();
+
+	token_att = trigger_column(rel, trigger->tgargs[0]);
+	token_type = TupleDescAttr(desc, token_att - 1)->atttypid;
+	if (token_type != TEXTOID && token_type != VARCHAROID &&
+		token_type != catalog.token_typid)
+		ereport(ERROR,
+				(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+				 errmsg("token column \"%s\" must be of type text, varchar or apitoken.token",
+						trigger->tgargs[0])));
+
+	if (trigger->tgnargs == 2)
+	{
+		Oid			owner_type;
+
+		owner_att = trigger_column(rel, trigger->tgargs[1]);
+		owner_type = TupleDescAttr(desc, owner_att - 1)->atttypid;
+		if (owner_type != REGROLEOID && owner_type != OIDOID &&
+			owner_type != NAMEOID && owner_type != TEXTOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+					 errmsg("owner column \"%s\" must be of type regrole, oid, name or text",
+							trigger->tgargs[1])));
+	}
+
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+
+	token = heap_getattr(tuple, token_att, desc, &isnull);
+	if (isnull)
+		result.state = TOKEN_MALFORMED;
+	else
+	{
+		text	   *t = DatumGetTextPP(token);
+
+		lookup_token(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), true, &result);
+	}
+	if (result.state != TOKEN_VALID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("invalid API token"),
+				 errdetail("Trigger \"%s\" on table \"%s\" requires a valid token in column \"%s\".",
+						   trigger->tgname, RelationGetRelationName(rel),
+						   trigger->tgargs[0])));
+
+	replcols[0] = token_att;
+	replvalues[0] = (Datum) 0;
+	if (owner_att > 0)
+	{
+		Oid			owner_type = TupleDescAttr(desc, owner_att - 1)->atttypid;
+		char	   *rolname;
+
+		replcols[1] = owner_att;
+		switch (owner_type)
+		{
+			case NAMEOID:
+				rolname = GetUserNameFromId(result.owner, false);
+				replvalues[1] = DirectFunctionCall1(namein, CStringGetDatum(rolname));
+				break;
+			case TEXTOID:
+				rolname = GetUserNameFromId(result.owner, false);
+				replvalues[1] = CStringGetTextDatum(rolname);
+				break;
+			default:
+				replvalues[1] = ObjectIdGetDatum(result.owner);
+				break;
+		}
+		nrepl = 2;
+	}
+
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, nrepl,
+													 replcols, replvalues,
+													 replnulls));
+}

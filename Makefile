@@ -16,8 +16,7 @@ OBJS = \
 DATA = apitoken--1.0.sql
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
-REGRESS = setup token_type manage visibility verify trigger
-REGRESS_OPTS = --load-extension=pgcrypto
+REGRESS = setup token_type manage visibility verify trigger errcodes teardown
 
 SHLIB_LINK = -lsodium
 # -Wextra minus unused-parameter: PostgreSQL headers and the fmgr and GUC

@@ -44,6 +44,11 @@ CREATE FUNCTION @extschema@.token_send(@extschema@.token) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'apitoken_token_send'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+COMMENT ON FUNCTION @extschema@.token_in(cstring) IS 'apitoken.token input: validates prefix, alphabet, length and checksum';
+COMMENT ON FUNCTION @extschema@.token_out(@extschema@.token) IS 'apitoken.token output';
+COMMENT ON FUNCTION @extschema@.token_recv(internal) IS 'apitoken.token binary input: validated like text input';
+COMMENT ON FUNCTION @extschema@.token_send(@extschema@.token) IS 'apitoken.token binary output';
+
 CREATE TYPE @extschema@.token (
 	INPUT = @extschema@.token_in,
 	OUTPUT = @extschema@.token_out,

@@ -13,6 +13,10 @@
  * apitoken_internal_write is set, which happens only around the one
  * prepared statement each function runs here.
  *
+ * The statements are fully schema-qualified, operators included: they run
+ * with the caller's search_path while the guard is open, so an operator
+ * of the caller's own must never be picked up.
+ *
  * Every buffer that held the value is wiped with
  * sodium_memzero() before this code lets go of it.  The value is returned
  * to the caller once and never logged: errors here never include it.
@@ -239,7 +243,7 @@ apitoken_regenerate(PG_FUNCTION_ARGS)
 	keep_plan(&update_plan,
 			  "UPDATE apitoken.token_store"
 			  " SET hash = $2, hint = $3, regenerated_at = pg_catalog.now()"
-			  " WHERE id = $1"
+			  " WHERE id OPERATOR(pg_catalog.=) $1"
 			  " RETURNING id",
 			  3, argtypes);
 	if (run_internal_write(update_plan, args, NULL, &tok) < 0)
@@ -248,7 +252,7 @@ apitoken_regenerate(PG_FUNCTION_ARGS)
 		sodium_memzero(&tok, sizeof(tok));
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("API token %lld does not exist", (long long) id),
+				 errmsg("API token %lld not found", (long long) id),
 				 errhint("apitoken.tokens lists the tokens you may manage.")));
 	}
 	SPI_finish();

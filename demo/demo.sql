@@ -1,0 +1,98 @@
+-- demo.sql: a walk through apitoken, run by scripts/demo.sh in a
+-- throwaway cluster as the superuser, switching roles with SET ROLE.
+\set ON_ERROR_STOP on
+\pset null '(null)'
+\set VERBOSITY default
+
+\echo
+\echo '== 1. Roles: alice and bob manage their own tokens, carol administers all, mallory has no grant'
+CREATE EXTENSION IF NOT EXISTS apitoken;
+CREATE ROLE alice LOGIN IN ROLE apitoken_user;
+CREATE ROLE bob LOGIN IN ROLE apitoken_user;
+CREATE ROLE carol LOGIN IN ROLE apitoken_admin;
+CREATE ROLE mallory LOGIN;
+
+\echo
+\echo '== 2. alice creates a token. Its value is shown this once and stored only as a SHA-256 hash.'
+SET ROLE alice;
+SELECT id AS ci_id, token AS ci_token
+  FROM apitoken.create('ci-deploy', description => 'deploy job', expires_at => now() + interval '90 days') \gset
+\echo 'alice copies her token now:' :ci_token
+SELECT count(*) AS created FROM apitoken.create('laptop');
+
+\echo
+\echo '== 3. carol (admin) creates a token for bob'
+SET ROLE carol;
+SELECT id AS bob_id, token AS bob_token FROM apitoken.create('reporting', owner => 'bob') \gset
+
+\echo
+\echo '== 4. Each role sees only what it may manage'
+SET ROLE alice;
+SELECT id, name, owner, created_by, status, expires_at::date, hint FROM apitoken.tokens ORDER BY id;
+SET ROLE bob;
+SELECT id, name, owner, created_by, status, hint FROM apitoken.tokens ORDER BY id;
+SET ROLE carol;
+SELECT id, name, owner, created_by, status, hint FROM apitoken.tokens ORDER BY id;
+SET ROLE mallory;
+SELECT count(*) AS tokens_mallory_sees FROM apitoken.tokens;
+
+\echo
+\echo '== 5. An application authenticates a request with one call (pass the token as a bind parameter)'
+SELECT apitoken.verify(:'ci_token') AS authenticated_as;
+SELECT apitoken.verify('pgat_not-a-real-token') AS garbage_gives_null;
+SELECT * FROM apitoken.check(:'ci_token');
+
+\echo
+\echo '== 6. What may not be done: bob touching alice''s token, mallory managing anything, anyone changing an owner'
+SET ROLE bob;
+UPDATE apitoken.tokens SET enabled = false WHERE id = :ci_id;
+\echo '   (UPDATE 0: alice''s row is invisible to bob)'
+SELECT apitoken.disable(:ci_id) AS bob_disabled;
+\set ON_ERROR_STOP off
+SELECT apitoken.regenerate(:ci_id);
+SET ROLE mallory;
+SELECT * FROM apitoken.create('mine');
+SET ROLE alice;
+UPDATE apitoken.tokens SET owner = 'bob' WHERE id = :ci_id;
+SELECT hash FROM apitoken.token_store;
+INSERT INTO apitoken.tokens (name) VALUES ('planted');
+\set ON_ERROR_STOP on
+
+\echo
+\echo '== 7. alice regenerates her token: the old value dies at commit'
+SET ROLE alice;
+SELECT apitoken.regenerate(:ci_id) AS new_token \gset
+\echo 'new value (shown once):' :new_token
+SELECT apitoken.verify(:'ci_token') AS old_value, apitoken.verify(:'new_token') AS new_value;
+SELECT id, name, regenerated_at IS NOT NULL AS regenerated, last_access IS NOT NULL AS used, hint
+  FROM apitoken.tokens WHERE id = :ci_id;
+
+\echo
+\echo '== 8. Disable and enable (one or many ids), then expire'
+SELECT apitoken.disable(:ci_id) AS disabled;
+SELECT status FROM apitoken.check(:'new_token');
+SELECT apitoken.enable(VARIADIC array_agg(id)) AS enabled FROM apitoken.tokens;
+UPDATE apitoken.tokens SET expires_at = now() - interval '1 second' WHERE id = :ci_id;
+SELECT name, status FROM apitoken.tokens ORDER BY id;
+SELECT apitoken.verify(:'new_token') AS expired_token;
+
+\echo
+\echo '== 9. A trigger that requires a valid token on every row written'
+RESET ROLE;
+CREATE TABLE orders (id serial PRIMARY KEY, item text, api_token text, placed_by regrole);
+CREATE TRIGGER orders_auth BEFORE INSERT OR UPDATE ON orders
+	FOR EACH ROW EXECUTE FUNCTION apitoken.require_token('api_token', 'placed_by');
+INSERT INTO orders (item, api_token) VALUES ('coffee', :'bob_token');
+SELECT * FROM orders;
+\set ON_ERROR_STOP off
+INSERT INTO orders (item, api_token) VALUES ('tea', 'pgat_forged');
+\set ON_ERROR_STOP on
+
+\echo
+\echo '== 10. Deleting a token revokes it'
+SET ROLE carol;
+DELETE FROM apitoken.tokens WHERE owner = 'bob'::regrole;
+SELECT apitoken.verify(:'bob_token') AS deleted_token;
+RESET ROLE;
+\echo
+\echo 'Demo finished.'

@@ -20,13 +20,19 @@
 static const char base62_digits[] =
 "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/* CRC-32 lookup table for one nibble (reflected polynomial 0xEDB88320). */
-static const uint32_t crc32_nibble[16] = {
-	0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC,
-	0x76DC4190, 0x6B6B51F4, 0x4DB26158, 0x5005713C,
-	0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C,
-	0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C
-};
+/*
+ * The largest valid body: 2^256 - 1 in 43 base62 digits.  The digits'
+ * ASCII order is their numeric order, so a body is in range exactly when
+ * it does not compare above this string; that check replaces a
+ * big-number conversion on the verify path.  The unit test checks that
+ * it equals apitoken_encode() of 32 0xFF bytes.
+ */
+static const char max_body[APITOKEN_BODY_CHARS + 1] =
+"yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp1";
+
+/* CRC-32 lookup table (reflected polynomial 0xEDB88320), built on first use */
+static uint32_t crc32_table[256];
+static bool crc32_table_ready = false;
 
 /*
  * Zero a buffer that held secret digits in a way the compiler cannot drop
@@ -55,6 +61,24 @@ base62_value(unsigned char c)
 	return -1;
 }
 
+/* fill crc32_table */
+static void
+crc32_init(void)
+{
+	uint32_t	i;
+
+	for (i = 0; i < 256; i++)
+	{
+		uint32_t	c = i;
+		int			k;
+
+		for (k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+		crc32_table[i] = c;
+	}
+	crc32_table_ready = true;
+}
+
 /* CRC-32 as computed by zlib's crc32() */
 uint32_t
 apitoken_crc32(const uint8_t *data, size_t len)
@@ -62,12 +86,10 @@ apitoken_crc32(const uint8_t *data, size_t len)
 	uint32_t	crc = 0xFFFFFFFFu;
 	size_t		i;
 
+	if (!crc32_table_ready)
+		crc32_init();
 	for (i = 0; i < len; i++)
-	{
-		crc ^= data[i];
-		crc = (crc >> 4) ^ crc32_nibble[crc & 0x0F];
-		crc = (crc >> 4) ^ crc32_nibble[crc & 0x0F];
-	}
+		crc = (crc >> 8) ^ crc32_table[(crc ^ data[i]) & 0xFF];
 	return crc ^ 0xFFFFFFFFu;
 }
 
@@ -146,8 +168,6 @@ apitoken_decode(const char *text, size_t len, size_t *prefix_len,
 	size_t		plen;
 	const char *body;
 	char		check[APITOKEN_CHECK_CHARS];
-	uint8_t		num[APITOKEN_SECRET_BYTES];
-	bool		overflow = false;
 	int			i;
 
 	if (len <= APITOKEN_SUFFIX_CHARS || len > APITOKEN_TEXT_MAX)
@@ -159,41 +179,36 @@ apitoken_decode(const char *text, size_t len, size_t *prefix_len,
 	for (i = 0; i < APITOKEN_SUFFIX_CHARS; i++)
 		if (base62_value((unsigned char) body[i]) < 0)
 			return APITOKEN_BAD_DIGIT;
-
-	/* multiply-accumulate the body digits into a big-endian number */
-	memset(num, 0, sizeof(num));
-	for (i = 0; i < APITOKEN_BODY_CHARS; i++)
-	{
-		unsigned int carry = (unsigned int) base62_value((unsigned char) body[i]);
-		int			j;
-
-		for (j = APITOKEN_SECRET_BYTES - 1; j >= 0; j--)
-		{
-			unsigned int cur = num[j] * 62u + carry;
-
-			num[j] = (uint8_t) (cur & 0xFF);
-			carry = cur >> 8;
-		}
-		if (carry != 0)
-			overflow = true;
-	}
+	if (memcmp(body, max_body, APITOKEN_BODY_CHARS) > 0)
+		return APITOKEN_BAD_RANGE;
 
 	encode_check(text, plen + APITOKEN_BODY_CHARS, check);
-	if (overflow)
-	{
-		wipe(num, sizeof(num));
-		return APITOKEN_BAD_RANGE;
-	}
 	if (memcmp(check, body + APITOKEN_BODY_CHARS, APITOKEN_CHECK_CHARS) != 0)
-	{
-		wipe(num, sizeof(num));
 		return APITOKEN_BAD_CHECKSUM;
-	}
 
 	*prefix_len = plen;
 	if (secret != NULL)
+	{
+		uint8_t		num[APITOKEN_SECRET_BYTES];
+
+		/* multiply-accumulate the digits; in range, so no carry is left */
+		memset(num, 0, sizeof(num));
+		for (i = 0; i < APITOKEN_BODY_CHARS; i++)
+		{
+			unsigned int carry = (unsigned int) base62_value((unsigned char) body[i]);
+			int			j;
+
+			for (j = APITOKEN_SECRET_BYTES - 1; j >= 0; j--)
+			{
+				unsigned int cur = num[j] * 62u + carry;
+
+				num[j] = (uint8_t) (cur & 0xFF);
+				carry = cur >> 8;
+			}
+		}
 		memcpy(secret, num, sizeof(num));
-	wipe(num, sizeof(num));
+		wipe(num, sizeof(num));
+	}
 	return APITOKEN_OK;
 }
 

@@ -18,6 +18,10 @@ PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
 REGRESS = setup token_type manage visibility verify trigger errcodes teardown
 
+# TAP tests (PostgreSQL::Test::Cluster): replica, crash, dump/restore, logs
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
 SHLIB_LINK = -lsodium
 # -Wextra minus unused-parameter: PostgreSQL headers and the fmgr and GUC
 # callback conventions have parameters a function may not need.

@@ -1,0 +1,145 @@
+# 001_replica.pl: apitoken on a streaming hot standby.
+#
+# Tokens created on the primary verify on the standby once replayed;
+# disabling, regenerating and deleting on the primary take effect on the
+# standby; verify() on the standby, even with apitoken.last_access_interval
+# = 0, returns the owner without error and writes nothing; last_access
+# recorded on the primary (an in-place update) reaches the standby.
+
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $primary = PostgreSQL::Test::Cluster->new('primary');
+$primary->init(allows_streaming => 1);
+# the test's own SQL carries token values as literals: keep them out of
+# the server log
+$primary->append_conf('postgresql.conf', "log_statement = ddl\n");
+$primary->start;
+
+# the standby is cloned before the extension exists: CREATE EXTENSION
+# itself has to replicate
+$primary->backup('bk');
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($primary, 'bk', has_streaming => 1);
+$standby->start;
+
+$primary->safe_psql('postgres', q{
+	CREATE EXTENSION apitoken;
+	CREATE ROLE alice LOGIN IN ROLE apitoken_user;
+});
+
+# create a token as alice; returns (id, value)
+sub create_token
+{
+	my ($name) = @_;
+	my $out = $primary->safe_psql('postgres',
+		"SET ROLE alice; SELECT id, token FROM apitoken.create('$name')");
+	my ($id, $tok) = split /\|/, $out;
+	die "create('$name') returned no token" unless defined $tok && $tok =~ /^pgat_/;
+	return ($id, $tok);
+}
+
+# verify() on a node: the owner's name, or '' for NULL
+sub verify_on
+{
+	my ($node, $tok, $settings) = @_;
+	$settings //= '';
+	return $node->safe_psql('postgres',
+		"$settings SELECT apitoken.verify('$tok')");
+}
+
+sub status_on
+{
+	my ($node, $tok) = @_;
+	return $node->safe_psql('postgres',
+		"SELECT status FROM apitoken.check('$tok')");
+}
+
+my ($keep_id,  $keep)  = create_token('keep');
+my ($dis_id,   $dis)   = create_token('to-disable');
+my ($regen_id, $regen) = create_token('to-regenerate');
+my ($del_id,   $del)   = create_token('to-delete');
+my ($used_id,  $used)  = create_token('used-on-primary');
+
+$primary->wait_for_catchup($standby);
+
+is($standby->safe_psql('postgres', 'SELECT pg_is_in_recovery()'),
+	't', 'standby is in recovery');
+for my $t ([ keep => $keep ], [ dis => $dis ], [ regen => $regen ], [ del => $del ])
+{
+	is(verify_on($standby, $t->[1]), 'alice',
+		"token $t->[0] verifies on the standby after replay");
+}
+is( $standby->safe_psql('postgres',
+		"SELECT token_id, owner, status FROM apitoken.check('$keep')"),
+	"$keep_id|alice|valid",
+	'check() on the standby reports id, owner and status');
+
+# change things on the primary
+my $regen_new = $primary->safe_psql('postgres', qq{
+	SET ROLE alice;
+	SELECT apitoken.disable($dis_id);
+	SELECT apitoken.regenerate($regen_id);
+	DELETE FROM apitoken.tokens WHERE id = $del_id;
+});
+# output: disable()'s count, then the new value
+my @lines = split /\n/, $regen_new;
+is($lines[0], '1', 'disable() changed one token');
+$regen_new = $lines[1];
+like($regen_new, qr/^pgat_[0-9A-Za-z]{49}$/, 'regenerate() returned a new value');
+isnt($regen_new, $regen, 'the new value differs from the old one');
+
+$primary->wait_for_catchup($standby);
+
+is(verify_on($standby, $keep), 'alice', 'untouched token still verifies on the standby');
+is(verify_on($standby, $dis), '', 'disabled token is refused on the standby');
+is(status_on($standby, $dis), 'disabled', 'check() says disabled');
+is(verify_on($standby, $regen), '', 'old value of a regenerated token is refused on the standby');
+is(status_on($standby, $regen), 'unknown', 'check() says unknown for the old value');
+is(verify_on($standby, $regen_new), 'alice', 'new value of a regenerated token verifies on the standby');
+is(verify_on($standby, $del), '', 'deleted token is refused on the standby');
+is(status_on($standby, $del), 'unknown', 'check() says unknown for the deleted token');
+
+# verify() with last_access_interval = 0 on the standby: no error, no write
+my $log_offset = -s $standby->logfile;
+my ($ret, $stdout, $stderr) = $standby->psql('postgres', qq{
+	SET apitoken.last_access_interval = 0;
+	SELECT apitoken.verify('$keep');
+	SELECT apitoken.verify('$keep'::apitoken.token);
+	SELECT apitoken.verify('$keep');
+	SELECT pg_is_in_recovery();
+});
+is($ret, 0, 'verify() with last_access_interval = 0 succeeds on the standby');
+is($stderr, '', 'no error or warning from verify() on the standby');
+is($stdout, "alice\nalice\nalice\nt", 'standby returns the owner and stays in recovery');
+is( $standby->safe_psql('postgres',
+		"SELECT last_access IS NULL FROM apitoken.tokens WHERE id = $keep_id"),
+	't', 'the standby recorded no last_access');
+ok(!$standby->log_contains(qr/ERROR|FATAL|PANIC|WARNING/, $log_offset),
+	'nothing was logged at WARNING or above on the standby');
+is( $primary->safe_psql('postgres',
+		"SELECT last_access IS NULL FROM apitoken.tokens WHERE id = $keep_id"),
+	't', 'the primary has no last_access for the token verified only on the standby');
+
+# last_access recorded on the primary is WAL-logged and reaches the standby
+is(verify_on($primary, $used, 'SET apitoken.last_access_interval = 0;'),
+	'alice', 'token verifies on the primary');
+my $primary_last = $primary->safe_psql('postgres',
+	"SELECT last_access FROM apitoken.tokens WHERE id = $used_id");
+isnt($primary_last, '', 'the primary recorded last_access');
+$primary->wait_for_catchup($standby);
+is( $standby->safe_psql('postgres',
+		"SELECT last_access FROM apitoken.tokens WHERE id = $used_id"),
+	$primary_last, 'the standby sees the same last_access after replay');
+is( $standby->safe_psql('postgres',
+		"SELECT count(*) FROM apitoken.token_store"),
+	$primary->safe_psql('postgres', "SELECT count(*) FROM apitoken.token_store"),
+	'standby and primary have the same number of tokens');
+
+$standby->stop;
+$primary->stop;
+
+done_testing();

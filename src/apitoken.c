@@ -31,11 +31,14 @@
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/timestamp.h"
 
 #include "apitoken.h"
 
@@ -45,9 +48,12 @@ void		_PG_init(void);
 
 char	   *apitoken_prefix = NULL;
 int			apitoken_last_access_interval = 60;
+int			apitoken_max_lifetime = 0;
+bool		apitoken_require_login_owner = false;
 bool		apitoken_internal_write = false;
 
 #define APITOKEN_NAME_MAX 64
+#define APITOKEN_SCOPE_MAX 64
 
 PG_FUNCTION_INFO_V1(apitoken_token_in);
 PG_FUNCTION_INFO_V1(apitoken_token_out);
@@ -56,6 +62,7 @@ PG_FUNCTION_INFO_V1(apitoken_token_send);
 PG_FUNCTION_INFO_V1(apitoken_token_hint);
 PG_FUNCTION_INFO_V1(apitoken_caller);
 PG_FUNCTION_INFO_V1(apitoken_assert_manager);
+PG_FUNCTION_INFO_V1(apitoken_assert_admin);
 PG_FUNCTION_INFO_V1(apitoken_guard);
 
 /* GUC check hook: a prefix must be something apitoken_decode accepts */
@@ -97,6 +104,24 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("apitoken.max_lifetime",
+							"Longest lifetime a new or edited API token may have.",
+							"0 means no limit.  When set, create() without an expiry gets now() plus this.",
+							&apitoken_max_lifetime,
+							0, 0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_MIN,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("apitoken.require_login_owner",
+							 "Refuse tokens whose owner role cannot log in or whose VALID UNTIL has passed.",
+							 NULL,
+							 &apitoken_require_login_owner,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("apitoken");
 }
@@ -236,6 +261,121 @@ apitoken_assert_manager(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* apitoken.assert_admin(): raise 42501 with a hint unless current_user is an admin */
+Datum
+apitoken_assert_admin(PG_FUNCTION_ARGS)
+{
+	Oid			roleid = GetUserId();
+
+	if (!apitoken_is_admin(roleid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to administer API tokens"),
+				 errdetail("Role \"%s\" is not a member of \"%s\".",
+						   GetUserNameFromId(roleid, false), APITOKEN_ADMIN_ROLE),
+				 errhint("Grant \"%s\" to the role.", APITOKEN_ADMIN_ROLE)));
+	PG_RETURN_VOID();
+}
+
+/*
+ * Apply apitoken.max_lifetime to an expiry: with no expiry given, create()
+ * gets the longest allowed one (fill_default); an expiry that is NULL or
+ * later than now() + max_lifetime is refused.  Does nothing when the GUC is
+ * 0.
+ */
+void
+apitoken_check_lifetime(TimestampTz *expires, bool *isnull, bool fill_default)
+{
+	TimestampTz latest;
+
+	if (apitoken_max_lifetime <= 0)
+		return;
+	latest = GetCurrentTimestamp() + (int64) apitoken_max_lifetime * USECS_PER_MINUTE;
+	if (*isnull && fill_default)
+	{
+		*expires = latest;
+		*isnull = false;
+		return;
+	}
+	if (*isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an API token must have an expiry time"),
+				 errdetail("apitoken.max_lifetime is %s.",
+						   GetConfigOptionByName("apitoken.max_lifetime", NULL, false)),
+				 errhint("Set expires_at to at most now() + current_setting('apitoken.max_lifetime')::interval.")));
+	if (*expires > latest)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("expiry time exceeds the maximum API token lifetime"),
+				 errdetail("apitoken.max_lifetime is %s; the latest allowed expiry is %s.",
+						   GetConfigOptionByName("apitoken.max_lifetime", NULL, false),
+						   timestamptz_to_str(latest)),
+				 errhint("Choose an earlier expires_at, or ask a superuser to change apitoken.max_lifetime.")));
+}
+
+/*
+ * Reject a scope list with NULL elements or a scope that is not 1 to 64
+ * characters of [A-Za-z0-9_.:/-].  An empty list means unrestricted.
+ */
+void
+apitoken_validate_scopes(ArrayType *scopes)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	if (scopes == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("scopes must not be null"),
+				 errhint("Use '{}' for an unrestricted token.")));
+	deconstruct_array(scopes, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		text	   *t;
+		const char *p;
+		int			len;
+		int			j;
+		bool		ok;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("a scope of an API token must not be null")));
+		t = DatumGetTextPP(elems[i]);
+		p = VARDATA_ANY(t);
+		len = VARSIZE_ANY_EXHDR(t);
+		ok = len >= 1 && len <= APITOKEN_SCOPE_MAX;
+		for (j = 0; ok && j < len; j++)
+			ok = isalnum((unsigned char) p[j]) || strchr("_.:/-", p[j]) != NULL;
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid API token scope"),
+					 errdetail("A scope is 1 to %d letters, digits or the characters _ . : / -.",
+							   APITOKEN_SCOPE_MAX)));
+	}
+}
+
+/* Reject an address list that is empty or has NULL elements (NULL = anywhere). */
+void
+apitoken_validate_allowed_from(ArrayType *allowed)
+{
+	if (allowed == NULL)
+		return;
+	if (ArrayGetNItems(ARR_NDIM(allowed), ARR_DIMS(allowed)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("allowed_from must not be empty"),
+				 errhint("Use NULL for a token usable from anywhere.")));
+	if (array_contains_nulls(allowed))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("allowed_from must not contain nulls")));
+}
+
 /*
  * Reject a token name that is NULL, blank or longer than 64 characters.
  * Shared by create() and the update guard so both say the same thing.
@@ -272,7 +412,11 @@ apitoken_validate_name(text *name)
 				 errhint("Give the token a name that tells what it is for, such as \"ci-deploy\".")));
 }
 
-/* did column attname change between two versions of a row? */
+/*
+ * Did column attname change between two versions of a row?  Columns added
+ * by a later version of the extension may be missing (the library serves
+ * every version): a missing column never changes.
+ */
 static bool
 column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
 			   const char *attname, AttrNumber *attnum_out)
@@ -284,8 +428,10 @@ column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
 	bool		oldnull,
 				newnull;
 
+	if (attnum_out)
+		*attnum_out = InvalidAttrNumber;
 	if (attnum <= 0)
-		elog(ERROR, "column \"%s\" of apitoken.token_store not found", attname);
+		return false;
 	att = TupleDescAttr(desc, attnum - 1);
 	oldval = heap_getattr(oldtup, attnum, desc, &oldnull);
 	newval = heap_getattr(newtup, attnum, desc, &newnull);
@@ -316,7 +462,7 @@ apitoken_guard(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	static const char *const readonly_columns[] = {
 		"id", "created_by", "created_at", "hash", "hint",
-		"regenerated_at", "last_access"
+		"regenerated_at", "last_access", "last_access_from_raw"
 	};
 	HeapTuple	oldtup,
 				newtup;
@@ -364,8 +510,32 @@ apitoken_guard(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("column \"%s\" of an API token cannot be changed",
 								readonly_columns[i]),
-						 errhint("Only name, description, expires_at and enabled can be updated; use apitoken.regenerate() for a new value.")));
+						 errhint("Only name, description, expires_at, enabled, scopes and allowed_from can be updated; use apitoken.regenerate() for a new value.")));
 		}
+	}
+
+	if (column_changed(oldtup, newtup, desc, "expires_at", &attnum))
+	{
+		bool		isnull;
+		TimestampTz expires = DatumGetTimestampTz(heap_getattr(newtup, attnum, desc, &isnull));
+
+		apitoken_check_lifetime(&expires, &isnull, false);
+	}
+
+	if (column_changed(oldtup, newtup, desc, "scopes", &attnum))
+	{
+		bool		isnull;
+		Datum		scopes = heap_getattr(newtup, attnum, desc, &isnull);
+
+		apitoken_validate_scopes(isnull ? NULL : DatumGetArrayTypeP(scopes));
+	}
+
+	if (column_changed(oldtup, newtup, desc, "allowed_from", &attnum))
+	{
+		bool		isnull;
+		Datum		allowed = heap_getattr(newtup, attnum, desc, &isnull);
+
+		apitoken_validate_allowed_from(isnull ? NULL : DatumGetArrayTypeP(allowed));
 	}
 
 	if (column_changed(oldtup, newtup, desc, "name", &attnum))

@@ -32,6 +32,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -51,6 +52,7 @@ typedef struct NewToken
 } NewToken;
 
 static SPIPlanPtr insert_plan = NULL;
+static SPIPlanPtr insert_plan_v11 = NULL;
 static SPIPlanPtr update_plan = NULL;
 
 /* Generate a token with the current apitoken.prefix. */
@@ -129,23 +131,30 @@ run_internal_write(SPIPlanPtr plan, Datum *values, const char *nulls,
 }
 
 /*
- * apitoken.create(name, owner, description, expires_at, enabled)
+ * apitoken.create(name, owner, description, expires_at, enabled
+ *				   [, scopes, allowed_from])
  *	  RETURNS TABLE (id bigint, token apitoken.token)
+ *
+ * The same C function serves the 1.0 signature (5 arguments) and the 1.1
+ * one (7), so a database still at 1.0 keeps working with this library.
  */
 Datum
 apitoken_create(PG_FUNCTION_ARGS)
 {
-	static Oid	argtypes[8] = {
+	static Oid	argtypes[10] = {
 		REGROLEOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, BOOLOID,
-		BYTEAOID, TEXTOID, REGROLEOID
+		BYTEAOID, TEXTOID, REGROLEOID, TEXTARRAYOID, CIDRARRAYOID
 	};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		v11 = PG_NARGS() >= 7;
 	Oid			caller = GetUserId();
 	Oid			owner;
 	text	   *name;
+	TimestampTz expires = 0;
+	bool		never_expires = PG_ARGISNULL(3);
 	NewToken	tok;
-	Datum		args[8];
-	char		argnulls[8] = "        ";
+	Datum		args[10];
+	char		argnulls[11] = "          ";
 	int64		id;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -168,39 +177,66 @@ apitoken_create(PG_FUNCTION_ARGS)
 	name = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
 	apitoken_validate_name(name);
 
-	if (!PG_ARGISNULL(3) && PG_GETARG_TIMESTAMPTZ(3) <= GetCurrentTimestamp())
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expiry time of an API token must be in the future"),
-				 errhint("Pass expires_at => NULL for a token that never expires.")));
+	if (!never_expires)
+	{
+		expires = PG_GETARG_TIMESTAMPTZ(3);
+		if (expires <= GetCurrentTimestamp())
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("expiry time of an API token must be in the future"),
+					 errhint("Pass expires_at => NULL for a token that never expires.")));
+	}
+	apitoken_check_lifetime(&expires, &never_expires, true);
 	if (PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("enabled must not be null")));
+	if (v11)
+	{
+		apitoken_validate_scopes(PG_ARGISNULL(5) ? NULL : PG_GETARG_ARRAYTYPE_P(5));
+		apitoken_validate_allowed_from(PG_ARGISNULL(6) ? NULL : PG_GETARG_ARRAYTYPE_P(6));
+	}
 
 	generate_token(&tok);
 
 	args[0] = ObjectIdGetDatum(owner);
 	args[1] = PointerGetDatum(name);
 	args[2] = PG_ARGISNULL(2) ? CStringGetTextDatum("") : PG_GETARG_DATUM(2);
-	args[3] = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
-	if (PG_ARGISNULL(3))
+	args[3] = TimestampTzGetDatum(expires);
+	if (never_expires)
 		argnulls[3] = 'n';
 	args[4] = PG_GETARG_DATUM(4);
 	args[5] = PointerGetDatum(tok.hash);
 	args[6] = CStringGetTextDatum(tok.hint);
 	args[7] = ObjectIdGetDatum(caller);
+	if (v11)
+	{
+		args[8] = PG_GETARG_DATUM(5);
+		args[9] = PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6);
+		if (PG_ARGISNULL(6))
+			argnulls[9] = 'n';
+	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	keep_plan(&insert_plan,
-			  "INSERT INTO apitoken.token_store"
-			  " (owner, name, description, expires_at, enabled, hash, hint, created_by)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-			  " ON CONFLICT (owner, name) DO NOTHING"
-			  " RETURNING id",
-			  8, argtypes);
-	id = run_internal_write(insert_plan, args, argnulls, &tok);
+	if (v11)
+		keep_plan(&insert_plan_v11,
+				  "INSERT INTO apitoken.token_store"
+				  " (owner, name, description, expires_at, enabled, hash, hint, created_by,"
+				  "  scopes, allowed_from)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+				  " ON CONFLICT (owner, name) DO NOTHING"
+				  " RETURNING id",
+				  10, argtypes);
+	else
+		keep_plan(&insert_plan,
+				  "INSERT INTO apitoken.token_store"
+				  " (owner, name, description, expires_at, enabled, hash, hint, created_by)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+				  " ON CONFLICT (owner, name) DO NOTHING"
+				  " RETURNING id",
+				  8, argtypes);
+	id = run_internal_write(v11 ? insert_plan_v11 : insert_plan, args, argnulls, &tok);
 	SPI_finish();
 
 	if (id < 0)

@@ -30,6 +30,7 @@
  */
 #include "postgres.h"
 
+#include <sys/socket.h>
 #include <sodium.h>
 
 #include "access/genam.h"
@@ -42,6 +43,7 @@
 #include "access/xlog.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -49,37 +51,60 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/inet.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 
 #include "apitoken.h"
 
 PG_FUNCTION_INFO_V1(apitoken_hash_key);
+PG_FUNCTION_INFO_V1(apitoken_unpack_addr);
 PG_FUNCTION_INFO_V1(apitoken_verify_text);
 PG_FUNCTION_INFO_V1(apitoken_verify_token);
+PG_FUNCTION_INFO_V1(apitoken_verify_scoped);
 PG_FUNCTION_INFO_V1(apitoken_check);
 PG_FUNCTION_INFO_V1(apitoken_require_token);
 
-/* What a presented value turned out to be; names as check() reports them. */
+/*
+ * What a presented value turned out to be, in the order the checks run;
+ * names as check() reports them.
+ */
 typedef enum TokenState
 {
 	TOKEN_VALID,
 	TOKEN_MALFORMED,
 	TOKEN_UNKNOWN,
+	TOKEN_ORPHANED,
+	TOKEN_OWNER_DISABLED,
 	TOKEN_DISABLED,
 	TOKEN_EXPIRED,
-	TOKEN_ORPHANED
+	TOKEN_SCOPE_DENIED,
+	TOKEN_ADDRESS_DENIED
 } TokenState;
 
 static const char *const token_state_names[] = {
-	"valid", "malformed", "unknown", "disabled", "expired", "orphaned"
+	"valid", "malformed", "unknown", "orphaned", "owner_disabled",
+	"disabled", "expired", "scope_denied", "address_denied"
 };
+
+/* What the caller presents: the value, and what it must be good for. */
+typedef struct TokenRequest
+{
+	const char *text;
+	size_t		len;
+	bool		record;			/* record last access if valid */
+	text	   *scope;			/* required scope, or NULL for none */
+	bool		addr_given;		/* the caller passed a client address */
+	inet	   *addr;			/* that address; NULL = unknown */
+} TokenRequest;
 
 typedef struct TokenLookup
 {
@@ -101,6 +126,9 @@ typedef struct TokenCatalog
 	AttrNumber	att_last_access;
 	AttrNumber	att_expires;
 	AttrNumber	att_hash;
+	AttrNumber	att_scopes;		/* 1.1 columns: InvalidAttrNumber in 1.0 */
+	AttrNumber	att_allowed_from;
+	AttrNumber	att_last_access_from;
 	int			last_access_off;	/* byte offset in tuple data, or -1 */
 } TokenCatalog;
 
@@ -180,6 +208,9 @@ catalog_load(void)
 	catalog.att_last_access = required_attnum(catalog.relid, "last_access");
 	catalog.att_expires = required_attnum(catalog.relid, "expires_at");
 	catalog.att_hash = required_attnum(catalog.relid, "hash");
+	catalog.att_scopes = get_attnum(catalog.relid, "scopes");
+	catalog.att_allowed_from = get_attnum(catalog.relid, "allowed_from");
+	catalog.att_last_access_from = get_attnum(catalog.relid, "last_access_from_raw");
 
 	rel = table_open(catalog.relid, AccessShareLock);
 	catalog.last_access_off = compute_last_access_offset(rel, catalog.att_last_access);
@@ -218,13 +249,89 @@ apitoken_hash_key(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(hash_key((const uint8 *) VARDATA_ANY(hash)));
 }
 
+/* the connection's client address (inet_client_addr()), or NULL */
+static inet *
+connection_addr(void)
+{
+	LOCAL_FCINFO(fcinfo, 0);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 0, InvalidOid, NULL, NULL);
+	result = inet_client_addr(fcinfo);
+	return fcinfo->isnull ? NULL : DatumGetInetPP(result);
+}
+
+/* the client address a request is judged and recorded by */
+static inet *
+request_addr(TokenRequest *req)
+{
+	if (!req->addr_given)
+	{
+		req->addr = connection_addr();
+		req->addr_given = true;
+	}
+	return req->addr;
+}
+
 /*
- * Overwrite last_access of the tuple the scan is positioned on, if the
- * interval GUC asks for it.  The slot keeps the buffer pinned, so the
- * tuple cannot be pruned away underneath us.
+ * last_access_from is stored as 16 raw bytes (a uuid column), so that it
+ * has a fixed size and can be overwritten in place like last_access:
+ * IPv6 as is, IPv4 as an IPv4-mapped IPv6 address (::ffff:a.b.c.d), all
+ * zeros for "not over TCP/IP".
  */
 static void
-record_access(Relation rel, TupleTableSlot *slot, TimestampTz now)
+pack_addr(const inet *addr, uint8 out[UUID_LEN])
+{
+	memset(out, 0, UUID_LEN);
+	if (addr == NULL)
+		return;
+	if (ip_family(addr) == PGSQL_AF_INET)
+	{
+		out[10] = 0xFF;
+		out[11] = 0xFF;
+		memcpy(out + 12, ip_addr(addr), 4);
+	}
+	else
+		memcpy(out, ip_addr(addr), 16);
+}
+
+/* apitoken.unpack_addr(uuid) RETURNS inet: the inverse of pack_addr() */
+Datum
+apitoken_unpack_addr(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *raw = PG_GETARG_UUID_P(0);
+	static const uint8 zeros[UUID_LEN];
+	static const uint8 v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+	inet	   *result;
+
+	if (memcmp(raw->data, zeros, UUID_LEN) == 0)
+		PG_RETURN_NULL();
+	result = (inet *) palloc0(sizeof(inet));
+	if (memcmp(raw->data, v4mapped, sizeof(v4mapped)) == 0)
+	{
+		ip_family(result) = PGSQL_AF_INET;
+		ip_bits(result) = 32;
+		memcpy(ip_addr(result), raw->data + 12, 4);
+	}
+	else
+	{
+		ip_family(result) = PGSQL_AF_INET6;
+		ip_bits(result) = 128;
+		memcpy(ip_addr(result), raw->data, 16);
+	}
+	SET_INET_VARSIZE(result);
+	PG_RETURN_INET_P(result);
+}
+
+/*
+ * Overwrite last_access (and, from 1.1 on, last_access_from) of the tuple
+ * the scan is positioned on, if the interval GUC asks for it.  The slot
+ * keeps the buffer pinned, so the tuple cannot be pruned away underneath
+ * us.
+ */
+static void
+record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
+			  TokenRequest *req)
 {
 	TimestampTz last;
 	bool		isnull;
@@ -250,10 +357,142 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now)
 	copy = heap_copytuple(tuple);
 	memcpy((char *) copy->t_data + copy->t_data->t_hoff + catalog.last_access_off,
 		   &now, sizeof(now));
+
+	/*
+	 * last_access_from: a fixed 16 bytes, written where the tuple holds
+	 * them.  Rows written before the column existed do not hold them, and
+	 * heap_getattr() then points outside the tuple: leave those alone.
+	 */
+	if (catalog.att_last_access_from != InvalidAttrNumber &&
+		HeapTupleHeaderGetNatts(copy->t_data) >= catalog.att_last_access_from)
+	{
+		Datum		raw = heap_getattr(copy, catalog.att_last_access_from,
+									   RelationGetDescr(rel), &isnull);
+		char	   *start = (char *) copy->t_data;
+		char	   *ptr = DatumGetPointer(raw);
+
+		if (!isnull && ptr >= start && ptr + UUID_LEN <= start + copy->t_len)
+			pack_addr(request_addr(req), (uint8 *) ptr);
+	}
+
 	heap_inplace_update(rel, copy);
 	heap_freetuple(copy);
 	if (shouldfree)
 		heap_freetuple(tuple);
+}
+
+/* does a text[] of scopes allow the requested scope?  Empty = unrestricted */
+static bool
+scope_allowed(ArrayType *scopes, text *scope)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+	const char *want = VARDATA_ANY(scope);
+	int			wantlen = VARSIZE_ANY_EXHDR(scope);
+
+	deconstruct_array(scopes, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n == 0)
+		return true;
+	for (i = 0; i < n; i++)
+	{
+		text	   *t;
+
+		if (nulls[i])
+			continue;
+		t = DatumGetTextPP(elems[i]);
+		if (VARSIZE_ANY_EXHDR(t) == (Size) wantlen && memcmp(VARDATA_ANY(t), want, wantlen) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* is addr inside one of the networks of a cidr[]?  Unknown addr: no */
+static bool
+address_allowed(ArrayType *allowed, inet *addr)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	if (addr == NULL)
+		return false;
+	deconstruct_array(allowed, CIDROID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			continue;
+		if (DatumGetBool(DirectFunctionCall2(network_subeq, InetPGetDatum(addr), elems[i])))
+			return true;
+	}
+	return false;
+}
+
+/* may the owner log in (apitoken.require_login_owner)? */
+static bool
+owner_may_login(HeapTuple authtup, TimestampTz now)
+{
+	Form_pg_authid auth = (Form_pg_authid) GETSTRUCT(authtup);
+	bool		isnull;
+	Datum		until;
+
+	if (!auth->rolcanlogin)
+		return false;
+	until = SysCacheGetAttr(AUTHOID, authtup, Anum_pg_authid_rolvaliduntil, &isnull);
+	return isnull || DatumGetTimestampTz(until) > now;
+}
+
+/* judge a row whose hash matched: sets result->state */
+static void
+judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
+			TokenLookup *result)
+{
+	bool		isnull;
+	bool		enabled;
+	Datum		expires;
+	bool		never_expires;
+	HeapTuple	authtup;
+	bool		login_ok = true;
+
+	enabled = DatumGetBool(slot_getattr(slot, catalog.att_enabled, &isnull));
+	expires = slot_getattr(slot, catalog.att_expires, &never_expires);
+
+	authtup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(result->owner));
+	if (!HeapTupleIsValid(authtup))
+	{
+		result->state = TOKEN_ORPHANED;
+		return;
+	}
+	if (apitoken_require_login_owner)
+		login_ok = owner_may_login(authtup, now);
+	ReleaseSysCache(authtup);
+
+	if (!login_ok)
+		result->state = TOKEN_OWNER_DISABLED;
+	else if (!enabled)
+		result->state = TOKEN_DISABLED;
+	else if (!never_expires && DatumGetTimestampTz(expires) <= now)
+		result->state = TOKEN_EXPIRED;
+	else
+	{
+		result->state = TOKEN_VALID;
+		if (req->scope != NULL && catalog.att_scopes != InvalidAttrNumber)
+		{
+			Datum		scopes = slot_getattr(slot, catalog.att_scopes, &isnull);
+
+			if (!isnull && !scope_allowed(DatumGetArrayTypeP(scopes), req->scope))
+				result->state = TOKEN_SCOPE_DENIED;
+		}
+		if (result->state == TOKEN_VALID && catalog.att_allowed_from != InvalidAttrNumber)
+		{
+			Datum		allowed = slot_getattr(slot, catalog.att_allowed_from, &isnull);
+
+			if (!isnull && !address_allowed(DatumGetArrayTypeP(allowed), request_addr(req)))
+				result->state = TOKEN_ADDRESS_DENIED;
+		}
+	}
 }
 
 /*
@@ -261,7 +500,7 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now)
  * Costs one SHA-256 and one index probe; never raises for any input.
  */
 static void
-lookup_token(const char *text, size_t len, bool record, TokenLookup *result)
+lookup_token(TokenRequest *req, TokenLookup *result)
 {
 	size_t		prefix_len;
 	uint8		hash[APITOKEN_HASH_BYTES];
@@ -276,14 +515,14 @@ lookup_token(const char *text, size_t len, bool record, TokenLookup *result)
 	result->id = 0;
 	result->owner = InvalidOid;
 
-	if (apitoken_decode(text, len, &prefix_len, NULL) != APITOKEN_OK)
+	if (apitoken_decode(req->text, req->len, &prefix_len, NULL) != APITOKEN_OK)
 		return;
 	result->state = TOKEN_UNKNOWN;
 
 	if (!catalog.valid)
 		catalog_load();
 
-	apitoken_hash_text(text, len, hash);
+	apitoken_hash_text(req->text, req->len, hash);
 
 	rel = table_open(catalog.relid, AccessShareLock);
 	index = index_open(catalog.indexid, AccessShareLock);
@@ -302,9 +541,6 @@ lookup_token(const char *text, size_t len, bool record, TokenLookup *result)
 		bool		isnull;
 		bytea	   *stored = DatumGetByteaPP(slot_getattr(slot, catalog.att_hash, &isnull));
 		TimestampTz now;
-		bool		enabled;
-		Datum		expires;
-		bool		never_expires;
 
 		if (isnull || VARSIZE_ANY_EXHDR(stored) != APITOKEN_HASH_BYTES ||
 			sodium_memcmp(VARDATA_ANY(stored), hash, APITOKEN_HASH_BYTES) != 0)
@@ -313,21 +549,9 @@ lookup_token(const char *text, size_t len, bool record, TokenLookup *result)
 		now = GetCurrentTimestamp();
 		result->id = DatumGetInt64(slot_getattr(slot, catalog.att_id, &isnull));
 		result->owner = DatumGetObjectId(slot_getattr(slot, catalog.att_owner, &isnull));
-		enabled = DatumGetBool(slot_getattr(slot, catalog.att_enabled, &isnull));
-		expires = slot_getattr(slot, catalog.att_expires, &never_expires);
-
-		if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(result->owner)))
-			result->state = TOKEN_ORPHANED;
-		else if (!enabled)
-			result->state = TOKEN_DISABLED;
-		else if (!never_expires && DatumGetTimestampTz(expires) <= now)
-			result->state = TOKEN_EXPIRED;
-		else
-		{
-			result->state = TOKEN_VALID;
-			if (record)
-				record_access(rel, slot, now);
-		}
+		judge_token(slot, req, now, result);
+		if (result->state == TOKEN_VALID && req->record)
+			record_access(rel, slot, now, req);
 		break;
 	}
 
@@ -339,51 +563,97 @@ lookup_token(const char *text, size_t len, bool record, TokenLookup *result)
 	sodium_memzero(hash, sizeof(hash));
 }
 
-/* owner of a valid token as a regrole datum, or SQL NULL */
-static Datum
-verify_result(FunctionCallInfo fcinfo, text *token)
+/* a request for a text datum, with no scope and the connection's address */
+static void
+init_request(TokenRequest *req, text *token, bool record)
 {
-	TokenLookup result;
-
-	lookup_token(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), true, &result);
-	if (result.state != TOKEN_VALID)
-		PG_RETURN_NULL();
-	PG_RETURN_OID(result.owner);
+	req->text = VARDATA_ANY(token);
+	req->len = VARSIZE_ANY_EXHDR(token);
+	req->record = record;
+	req->scope = NULL;
+	req->addr_given = false;
+	req->addr = NULL;
 }
 
 /* apitoken.verify(text): the owner of a valid token, else NULL; never raises */
 Datum
 apitoken_verify_text(PG_FUNCTION_ARGS)
 {
-	return verify_result(fcinfo, PG_GETARG_TEXT_PP(0));
+	TokenRequest req;
+	TokenLookup result;
+
+	init_request(&req, PG_GETARG_TEXT_PP(0), true);
+	lookup_token(&req, &result);
+	if (result.state != TOKEN_VALID)
+		PG_RETURN_NULL();
+	PG_RETURN_OID(result.owner);
 }
 
 /* apitoken.verify(apitoken.token): same, for a value already typed */
 Datum
 apitoken_verify_token(PG_FUNCTION_ARGS)
 {
-	return verify_result(fcinfo, PG_GETARG_TEXT_PP(0));
+	return apitoken_verify_text(fcinfo);
 }
 
-/* apitoken.check(text): (token_id, owner, status) explaining verify() */
+/*
+ * Fill a request from (token, scope, client_addr) arguments, any of which
+ * may be NULL; returns false for a NULL token.
+ */
+static bool
+request_from_args(FunctionCallInfo fcinfo, TokenRequest *req, bool record)
+{
+	if (PG_ARGISNULL(0))
+		return false;
+	init_request(req, PG_GETARG_TEXT_PP(0), record);
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
+		req->scope = PG_GETARG_TEXT_PP(1);
+	if (PG_NARGS() > 2)
+	{
+		req->addr_given = true;
+		req->addr = PG_ARGISNULL(2) ? NULL : PG_GETARG_INET_PP(2);
+	}
+	return true;
+}
+
+/*
+ * apitoken.verify(token text, scope text, client_addr inet): the owner
+ * when the token is valid, allows the scope (NULL: none asked) and may be
+ * used from client_addr (NULL: unknown, refused by an address list).
+ */
+Datum
+apitoken_verify_scoped(PG_FUNCTION_ARGS)
+{
+	TokenRequest req;
+	TokenLookup result;
+
+	if (!request_from_args(fcinfo, &req, true))
+		PG_RETURN_NULL();
+	lookup_token(&req, &result);
+	if (result.state != TOKEN_VALID)
+		PG_RETURN_NULL();
+	PG_RETURN_OID(result.owner);
+}
+
+/*
+ * apitoken.check(text [, scope text, client_addr inet]):
+ * (token_id, owner, status) explaining verify()
+ */
 Datum
 apitoken_check(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TokenRequest req;
 	TokenLookup result;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	if (PG_ARGISNULL(0))
-		result.state = TOKEN_MALFORMED;
+	if (request_from_args(fcinfo, &req, false))
+		lookup_token(&req, &result);
 	else
-	{
-		text	   *token = PG_GETARG_TEXT_PP(0);
-
-		lookup_token(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), false, &result);
-	}
+		result.state = TOKEN_MALFORMED;
 
 	if (result.state == TOKEN_MALFORMED || result.state == TOKEN_UNKNOWN)
 	{
@@ -493,9 +763,10 @@ apitoken_require_token(PG_FUNCTION_ARGS)
 		result.state = TOKEN_MALFORMED;
 	else
 	{
-		text	   *t = DatumGetTextPP(token);
+		TokenRequest req;
 
-		lookup_token(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), true, &result);
+		init_request(&req, DatumGetTextPP(token), true);
+		lookup_token(&req, &result);
 	}
 	if (result.state != TOKEN_VALID)
 		ereport(ERROR,

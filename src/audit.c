@@ -1,0 +1,147 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit.c
+ *	  The audit trigger: every change to a token is recorded in
+ *	  apitoken.event_store, in the same transaction, by whoever made it.
+ *
+ * The trigger is AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW on
+ * apitoken.token_store, so it sees every path: the functions, the view
+ * and direct DML on the table.  It must record the role that made the
+ * change (current_user) while writing to a table that no role but a
+ * superuser may write to.  A SECURITY DEFINER function cannot do both: it
+ * would see its owner as current_user.  So this C function notes the
+ * actor, switches to the owner of event_store with
+ * SetUserIdAndSecContext() (SECURITY_RESTRICTED_OPERATION, as PostgreSQL
+ * itself does for maintenance commands), and calls
+ * apitoken.record_event(), a plpgsql function with a pinned search_path
+ * that works out the action and the changed fields.  No role holds any
+ * privilege on event_store besides SELECT, and row-level security decides
+ * whose events it sees.
+ *
+ * Rows inserted other than by create() can only be a superuser's direct
+ * load, which is what restoring a pg_dump does; they are not recorded, or
+ * every restore would duplicate the creation events it also restores.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "apitoken.h"
+
+PG_FUNCTION_INFO_V1(apitoken_audit);
+
+/* owner of apitoken.event_store: the role events are written as */
+static Oid
+event_store_owner(void)
+{
+	Oid			nsp = get_namespace_oid(APITOKEN_SCHEMA, false);
+	Oid			relid = get_relname_relid("event_store", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "apitoken.event_store does not exist");
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* trigger apitoken.audit() on apitoken.token_store */
+Datum
+apitoken_audit(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	Oid			rowtype;
+	Oid			argtypes[4];
+	Datum		args[4];
+	char		argnulls[5] = "    ";
+	const char *op;
+	Oid			actor = GetUserId();
+	Oid			save_userid;
+	int			save_sec_context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "apitoken.audit() must be fired AFTER ... FOR EACH ROW");
+
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		if (!apitoken_internal_write)
+			return PointerGetDatum(NULL);
+		op = "INSERT";
+	}
+	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		op = "UPDATE";
+	else
+		op = "DELETE";
+
+	desc = RelationGetDescr(trigdata->tg_relation);
+	rowtype = trigdata->tg_relation->rd_rel->reltype;
+	argtypes[0] = REGROLEOID;
+	argtypes[1] = TEXTOID;
+	argtypes[2] = rowtype;
+	argtypes[3] = rowtype;
+	args[0] = ObjectIdGetDatum(actor);
+	args[1] = CStringGetTextDatum(op);
+
+	/* old row: UPDATE and DELETE; new row: INSERT and UPDATE */
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		args[2] = (Datum) 0;
+		argnulls[2] = 'n';
+		args[3] = heap_copy_tuple_as_datum(trigdata->tg_trigtuple, desc);
+	}
+	else
+	{
+		args[2] = heap_copy_tuple_as_datum(trigdata->tg_trigtuple, desc);
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+			args[3] = heap_copy_tuple_as_datum(trigdata->tg_newtuple, desc);
+		else
+		{
+			args[3] = (Datum) 0;
+			argnulls[3] = 'n';
+		}
+	}
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(event_store_owner(),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		int			ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = SPI_execute_with_args("SELECT apitoken.record_event($1, $2, $3, $4)",
+									4, argtypes, args, argnulls, false, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "SPI_execute_with_args failed: %s", SPI_result_code_string(ret));
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+
+	return PointerGetDatum(NULL);
+}

@@ -93,6 +93,39 @@ INSERT INTO orders (item, api_token) VALUES ('tea', 'pgat_forged');
 SET ROLE carol;
 DELETE FROM apitoken.tokens WHERE owner = 'bob'::regrole;
 SELECT apitoken.verify(:'bob_token') AS deleted_token;
+
+\echo
+\echo '== 11. Scopes and client networks: a token for one job, from one network'
+SET ROLE alice;
+SELECT id AS ro_id, token AS ro_token
+  FROM apitoken.create('orders-reader', scopes => '{orders:read}', allowed_from => '{10.0.0.0/8}') \gset
+SELECT apitoken.verify(:'ro_token', 'orders:read', '10.1.2.3') AS read_from_inside,
+       apitoken.verify(:'ro_token', 'orders:write', '10.1.2.3') AS write_from_inside,
+       apitoken.verify(:'ro_token', 'orders:read', '192.0.2.7') AS read_from_outside;
+SELECT status FROM apitoken.check(:'ro_token', 'orders:write', '10.1.2.3');
+
+\echo
+\echo '== 12. The list screen: filter, then act on the result'
+SET ROLE carol;
+SELECT name, owner, status, expires_at IS NOT NULL AS expires FROM apitoken.search(name => 'O');
+SELECT apitoken.disable(VARIADIC array_agg(id)) AS disabled FROM apitoken.search(owners => '{alice}', status => 'active');
+
+\echo
+\echo '== 13. The audit trail: who did what, never a secret'
+SELECT token_name, owner, actor, action, details FROM apitoken.events ORDER BY id;
+SET ROLE bob;
+SELECT count(*) AS events_bob_sees FROM apitoken.events;
+
+\echo
+\echo '== 14. A lifetime policy (superuser, usually per database)'
+RESET ROLE;
+SET apitoken.max_lifetime = '30d';
+SET ROLE alice;
+SELECT id AS short_id FROM apitoken.create('short-lived') \gset
+SELECT name, expires_at::date - now()::date AS days_to_live FROM apitoken.tokens WHERE id = :short_id;
+\set ON_ERROR_STOP off
+SELECT * FROM apitoken.create('forever', expires_at => 'infinity');
+\set ON_ERROR_STOP on
 RESET ROLE;
 \echo
 \echo 'Demo finished.'

@@ -112,7 +112,8 @@ COMMENT ON FUNCTION @extschema@.check(text) IS
 
 /*
  * Audit trail: an append-only table that no role but a superuser can
- * write, filled by the audit trigger (src/audit.c) through record_event().
+ * write, filled by the audit trigger (src/audit.c) through record_event(),
+ * which alone decides the action; the column comment lists the values.
  */
 CREATE SEQUENCE @extschema@.event_store_id_seq;
 CREATE TABLE @extschema@.event_store (
@@ -124,9 +125,7 @@ CREATE TABLE @extschema@.event_store (
 	actor		regrole NOT NULL,
 	action		text NOT NULL,
 	details		jsonb NOT NULL DEFAULT '{}',
-	CONSTRAINT event_store_pkey PRIMARY KEY (id),
-	CONSTRAINT event_store_action_check
-		CHECK (action IN ('create', 'update', 'regenerate', 'enable', 'disable', 'delete'))
+	CONSTRAINT event_store_pkey PRIMARY KEY (id)
 );
 ALTER SEQUENCE @extschema@.event_store_id_seq OWNED BY @extschema@.event_store.id;
 CREATE INDEX event_store_token_id_idx ON @extschema@.event_store (token_id);
@@ -166,23 +165,25 @@ REVOKE ALL ON SEQUENCE @extschema@.event_store_id_seq FROM PUBLIC;
 GRANT SELECT ON @extschema@.event_store, @extschema@.events TO PUBLIC;
 
 -- the non-secret fields of a token, as events show them
+-- (a SQL-standard body is bound at creation, so it needs no SET search_path;
+-- STABLE, not IMMUTABLE, as jsonb renders timestamps in the session's time
+-- zone, and so that the planner inlines it)
 CREATE FUNCTION @extschema@.public_fields(t @extschema@.token_store) RETURNS jsonb
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-	SELECT jsonb_build_object(
+	LANGUAGE sql STABLE PARALLEL SAFE
+	RETURN pg_catalog.jsonb_build_object(
 		'name', t.name, 'description', t.description, 'expires_at', t.expires_at,
 		'enabled', t.enabled, 'scopes', t.scopes, 'allowed_from', t.allowed_from);
-END;
 COMMENT ON FUNCTION @extschema@.public_fields(@extschema@.token_store) IS
 	'the fields of a token that events record (never the hash)';
 
+-- Called only by the audit trigger, which runs it as the owner of
+-- event_store with the search path pinned to pg_catalog (see src/audit.c);
+-- nobody else may execute it.
 CREATE FUNCTION @extschema@.record_event(actor regrole, op text,
 										 old_row @extschema@.token_store,
 										 new_row @extschema@.token_store)
 RETURNS void
 	LANGUAGE plpgsql VOLATILE
-	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	old_f jsonb := @extschema@.public_fields(old_row);

@@ -129,31 +129,45 @@ size_t
 apitoken_encode(const char *prefix, size_t prefix_len,
 				const uint8_t secret[APITOKEN_SECRET_BYTES], char *out)
 {
-	uint8_t		num[APITOKEN_SECRET_BYTES];
+	uint32_t	limbs[APITOKEN_SECRET_BYTES / 4];
 	char	   *body = out + prefix_len;
 	int			d;
+	int			i;
 
 	if (!apitoken_prefix_valid(prefix, prefix_len))
 		return 0;
 	memcpy(out, prefix, prefix_len);
 
-	/* long division of the big-endian 256-bit number by 62, 43 times */
-	memcpy(num, secret, sizeof(num));
-	for (d = APITOKEN_BODY_CHARS - 1; d >= 0; d--)
+	/*
+	 * Long division of the big-endian 256-bit number, held in 32-bit limbs,
+	 * by 62^5 (the largest power of 62 below 2^32): five digits per pass.
+	 */
+	for (i = 0; i < APITOKEN_SECRET_BYTES / 4; i++)
+		limbs[i] = ((uint32_t) secret[4 * i] << 24) | ((uint32_t) secret[4 * i + 1] << 16) |
+			((uint32_t) secret[4 * i + 2] << 8) | secret[4 * i + 3];
+	for (d = APITOKEN_BODY_CHARS; d > 0;)
 	{
-		unsigned int rem = 0;
-		int			i;
+		int			chunk = d >= 5 ? 5 : d;
+		uint32_t	divisor = 62;
+		uint64_t	rem = 0;
+		int			k;
 
-		for (i = 0; i < APITOKEN_SECRET_BYTES; i++)
+		for (k = 1; k < chunk; k++)
+			divisor *= 62;
+		for (i = 0; i < APITOKEN_SECRET_BYTES / 4; i++)
 		{
-			unsigned int cur = (rem << 8) | num[i];
+			uint64_t	cur = (rem << 32) | limbs[i];
 
-			num[i] = (uint8_t) (cur / 62);
-			rem = cur % 62;
+			limbs[i] = (uint32_t) (cur / divisor);
+			rem = cur % divisor;
 		}
-		body[d] = base62_digits[rem];
+		for (k = 0; k < chunk; k++)
+		{
+			body[--d] = base62_digits[rem % 62];
+			rem /= 62;
+		}
 	}
-	/* num is all zero now: 62^43 > 2^256, so nothing secret is left in it */
+	/* limbs are all zero now: 62^43 > 2^256, so nothing secret is left */
 
 	encode_check(out, prefix_len + APITOKEN_BODY_CHARS,
 				 body + APITOKEN_BODY_CHARS);

@@ -1,0 +1,134 @@
+# scripts/common.sh: helpers shared by scripts/demo.sh and scripts/test.sh.
+#
+# They install missing Debian packages, build and install the extension, and
+# run a throwaway PostgreSQL 15 cluster.  PostgreSQL refuses to run as root,
+# so when run as root the cluster (and every test that starts its own
+# clusters) runs as the "postgres" OS user, from a copy of the tree in a
+# temporary directory, because the checkout may live where that user cannot
+# read (/root).  Everything made here is removed on exit.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PGBIN=/usr/lib/postgresql/15/bin
+export PG_CONFIG=$PGBIN/pg_config
+BASE_PACKAGES="postgresql-15 postgresql-server-dev-15 libsodium-dev make gcc"
+CLEANUP_DIRS=()
+CLUSTER_DATA=""
+
+# run a command as root: directly, through sudo, or not at all
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		sudo "$@"
+	else
+		return 1
+	fi
+}
+
+# install the given Debian packages that are missing
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "==> installing ${missing[*]}"
+	if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null ||
+		! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
+		echo "cannot install packages; run as root or with sudo:" >&2
+		echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+		exit 1
+	fi
+}
+
+# build the extension and install it into PostgreSQL 15
+build_and_install() {
+	echo "==> building"
+	make -C "$REPO" -s clean >/dev/null
+	make -C "$REPO" -s all
+	echo "==> installing"
+	if ! as_root make -C "$REPO" -s install >/dev/null; then
+		echo "cannot install into $($PG_CONFIG --pkglibdir); rerun with sudo" >&2
+		exit 1
+	fi
+	make -C "$REPO" -s clean >/dev/null
+}
+
+# the OS user that runs clusters
+pg_user() {
+	if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
+}
+
+# run a command as that user, from /tmp, keeping the PostgreSQL environment
+as_pg() {
+	local vars=(PATH="$PGBIN:$PATH" PG_CONFIG="$PG_CONFIG") v
+	for v in PGHOST PGPORT PGUSER PGDATABASE FUZZ_SECONDS PYTHON; do
+		[ -n "${!v:-}" ] && vars+=("$v=${!v}")
+	done
+	if [ "$(id -u)" -eq 0 ]; then
+		(cd /tmp && runuser -u postgres -- env HOME=/tmp "${vars[@]}" "$@")
+	else
+		env "${vars[@]}" "$@"
+	fi
+}
+
+# make a temporary directory the cluster user owns, in $TMPDIR_MADE;
+# removed on exit
+make_tempdir() {
+	TMPDIR_MADE=$(mktemp -d /tmp/apitoken.XXXXXX)
+	chmod 755 "$TMPDIR_MADE"
+	if [ "$(id -u)" -eq 0 ]; then chown postgres: "$TMPDIR_MADE"; fi
+	CLEANUP_DIRS+=("$TMPDIR_MADE")
+}
+
+cleanup() {
+	local rc=$?
+	if [ -n "$CLUSTER_DATA" ] && [ -f "$CLUSTER_DATA/postmaster.pid" ]; then
+		as_pg pg_ctl -D "$CLUSTER_DATA" -m immediate stop >/dev/null 2>&1 || true
+	fi
+	if [ "${KEEP_TMP:-0}" != 1 ]; then
+		for d in "${CLEANUP_DIRS[@]}"; do rm -rf "$d"; done
+	fi
+	exit $rc
+}
+trap cleanup EXIT INT TERM
+
+# a free TCP port number, starting at $1
+free_port() {
+	local port=$1
+	while as_pg pg_isready -q -h /tmp -p "$port" >/dev/null 2>&1 ||
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+		port=$((port + 1))
+	done
+	echo "$port"
+}
+
+# start a throwaway cluster on a private socket; exports PGHOST, PGPORT, PGUSER
+start_cluster() {
+	local dir port
+	make_tempdir
+	dir=$TMPDIR_MADE
+	port=$(free_port 54329)
+	CLUSTER_DATA=$dir/data
+	mkdir "$dir/socket"
+	if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir/socket"; fi
+	echo "==> starting a throwaway cluster (port $port, socket $dir/socket)"
+	as_pg initdb -D "$CLUSTER_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+		{ cat "$dir/initdb.log"; exit 1; }
+	if ! as_pg pg_ctl -w -D "$CLUSTER_DATA" -l "$dir/server.log" \
+		-o "-c listen_addresses='' -k $dir/socket -p $port -c fsync=off ${EXTRA_PG_OPTS:-}" start >/dev/null; then
+		tail -n 50 "$dir/server.log"
+		exit 1
+	fi
+	export PGHOST=$dir/socket PGPORT=$port PGUSER=postgres PGDATABASE=postgres
+	CLUSTER_LOG=$dir/server.log
+}
+
+# a copy of the tree (without .git) the cluster user can read and write,
+# in $WORK
+work_copy() {
+	make_tempdir
+	WORK=$TMPDIR_MADE
+	tar -C "$REPO" --exclude=.git -cf - . | tar -C "$WORK" -xf -
+	if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$WORK"; fi
+}

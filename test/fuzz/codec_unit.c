@@ -1,0 +1,179 @@
+/*
+ * codec_unit.c
+ *	  Unit tests of the token codec (src/token_codec.c), with no PostgreSQL.
+ *
+ * Expected encodings were computed independently with Python's big
+ * integers:
+ *   d = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+ *   def b62(n): s = ''.join(...)  # 43 digits, most significant first
+ * for the numbers 0, 2^256-1 and bytes(range(32)), and zlib.crc32 for the
+ * checksums.  Output is TAP; the exit status is non-zero on any failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "token_codec.h"
+
+static int	n_tests = 0;
+static int	n_failed = 0;
+
+/* record one TAP result */
+static void
+ok(int cond, const char *what)
+{
+	n_tests++;
+	if (!cond)
+		n_failed++;
+	printf("%sok %d - %s\n", cond ? "" : "not ", n_tests, what);
+}
+
+/* a small deterministic PRNG (xorshift64) */
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
+static unsigned int
+rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned int) (rng_state >> 32);
+}
+
+static const char digits[] =
+"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+int
+main(void)
+{
+	uint8_t		secret[32],
+				back[32];
+	char		tok[APITOKEN_TEXT_MAX + 1],
+				mod[APITOKEN_TEXT_MAX + 2],
+				hint[APITOKEN_HINT_MAX + 1];
+	size_t		len,
+				plen;
+	int			i,
+				j,
+				bad;
+
+	/* CRC-32 */
+	ok(apitoken_crc32((const uint8_t *) "123456789", 9) == 0xCBF43926u, "crc32 of 123456789");
+	ok(apitoken_crc32((const uint8_t *) "", 0) == 0, "crc32 of empty input");
+
+	/* fixed encodings */
+	memset(secret, 0, 32);
+	len = apitoken_encode("pgat_", 5, secret, tok);
+	ok(len == 54 && strncmp(tok + 5, "0000000000000000000000000000000000000000000", 43) == 0,
+	   "encode of zero");
+	memset(secret, 0xFF, 32);
+	apitoken_encode("pgat_", 5, secret, tok);
+	ok(strncmp(tok + 5, "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp1", 43) == 0,
+	   "encode of 2^256-1 (the codec's max_body)");
+	for (i = 0; i < 32; i++)
+		secret[i] = (uint8_t) i;
+	apitoken_encode("pgat_", 5, secret, tok);
+	ok(strncmp(tok + 5, "003aUlTJC7tjlCTQj2uNU3MFagCXG9LRKRcwGkBIDlf", 43) == 0,
+	   "encode of bytes 0..31");
+
+	/* round trips */
+	bad = 0;
+	for (i = 0; i < 100000; i++)
+	{
+		for (j = 0; j < 32; j++)
+			secret[j] = (uint8_t) rnd();
+		if (i % 5 == 0)
+			memset(secret, (i % 10 == 0) ? 0 : 0xFF, rnd() % 33);
+		len = apitoken_encode("pgat_", 5, secret, tok);
+		if (apitoken_decode(tok, len, &plen, back) != APITOKEN_OK || plen != 5 ||
+			memcmp(secret, back, 32) != 0)
+			bad++;
+	}
+	ok(bad == 0, "decode(encode(x)) == x for 100000 random secrets");
+
+	/* every single-character change, truncation and extension is refused */
+	for (j = 0; j < 32; j++)
+		secret[j] = (uint8_t) rnd();
+	len = apitoken_encode("pgat_", 5, secret, tok);
+	bad = 0;
+	for (i = 0; i < (int) len; i++)
+	{
+		for (j = 0; j < 64; j++)
+		{
+			char		c = j < 62 ? digits[j] : (j == 62 ? '_' : '-');
+
+			if (c == tok[i])
+				continue;
+			memcpy(mod, tok, len);
+			mod[i] = c;
+			if (apitoken_decode(mod, len, &plen, NULL) == APITOKEN_OK)
+				bad++;
+		}
+	}
+	ok(bad == 0, "every single-character substitution is refused");
+	bad = 0;
+	for (i = 0; i < (int) len; i++)
+		if (apitoken_decode(tok, i, &plen, NULL) == APITOKEN_OK)
+			bad++;
+	ok(bad == 0, "every truncation is refused");
+	bad = 0;
+	for (j = 0; j < 62; j++)
+	{
+		memcpy(mod, tok, len);
+		mod[len] = digits[j];
+		if (apitoken_decode(mod, len + 1, &plen, NULL) == APITOKEN_OK)
+			bad++;
+	}
+	ok(bad == 0, "every one-character extension is refused");
+
+	/* out of range bodies */
+	memcpy(mod, "pgat_", 5);
+	memset(mod + 5, 'z', 49);
+	ok(apitoken_decode(mod, 54, &plen, NULL) == APITOKEN_BAD_RANGE, "body zzz...z is out of range");
+	memcpy(mod + 5, "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp2", 43);
+	ok(apitoken_decode(mod, 54, &plen, NULL) == APITOKEN_BAD_RANGE, "body 2^256 is out of range");
+
+	/* prefixes */
+	ok(apitoken_encode("", 0, secret, tok) == 0, "empty prefix refused");
+	ok(apitoken_encode("a", 1, secret, tok) == 50, "one-character prefix");
+	ok(apitoken_encode("abcdefghijklmnopqrstuvwxyz012345", 32, secret, tok) == 81, "32-character prefix");
+	ok(apitoken_encode("abcdefghijklmnopqrstuvwxyz0123456", 33, secret, tok) == 0, "33-character prefix refused");
+	ok(apitoken_encode("pg-t_", 5, secret, tok) == 0, "prefix with '-' refused");
+	ok(!apitoken_prefix_valid("pg t", 4) && !apitoken_prefix_valid("\xc3\xa9", 2), "space and non-ASCII prefixes refused");
+	len = apitoken_encode("a", 1, secret, tok);
+	ok(apitoken_decode(tok, len, &plen, back) == APITOKEN_OK && plen == 1 && memcmp(secret, back, 32) == 0,
+	   "short prefix round trip");
+
+	/* hint */
+	len = apitoken_encode("pgat_", 5, secret, tok);
+	apitoken_decode(tok, len, &plen, NULL);
+	ok(apitoken_hint(tok, len, plen, hint) == 9 && strncmp(hint, tok, 9) == 0 && hint[9] == '\0',
+	   "hint is prefix and four body characters");
+
+	/* details never quote input */
+	bad = 0;
+	for (i = APITOKEN_OK; i <= APITOKEN_BAD_CHECKSUM; i++)
+	{
+		const char *d = apitoken_status_detail((ApitokenParseStatus) i);
+
+		if (d == NULL || strstr(d, tok + 5) != NULL || strstr(d, "pgat_") != NULL)
+			bad++;
+	}
+	ok(bad == 0, "status details never contain the token");
+
+	/* lengths 0..100 of arbitrary bytes never crash and never pass */
+	bad = 0;
+	for (i = 0; i <= 100; i++)
+	{
+		char	   *buf = malloc(i ? i : 1);
+
+		for (j = 0; j < i; j++)
+			buf[j] = (char) rnd();
+		if (apitoken_decode(buf, i, &plen, back) == APITOKEN_OK)
+			bad++;
+		free(buf);
+	}
+	ok(bad == 0, "random byte strings of length 0..100 are refused");
+
+	printf("1..%d\n", n_tests);
+	return n_failed == 0 ? 0 : 1;
+}

@@ -23,6 +23,11 @@ PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
 REGRESS = setup token_type manage visibility verify trigger errcodes teardown
 
+# isolation tests (pg_isolation_regress): concurrent verify, regenerate,
+# disable, delete and create
+ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable
+ISOLATION_OPTS = --inputdir=test/isolation
+
 # TAP tests (PostgreSQL::Test::Cluster): replica, crash, dump/restore, logs
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl

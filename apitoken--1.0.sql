@@ -60,8 +60,9 @@ CREATE TYPE @extschema@.token (
 COMMENT ON TYPE @extschema@.token IS
 	'API token value as presented by a client: prefix, 256-bit base62 body, CRC32 checksum; input is validated and never echoed';
 
--- same bytes as text, so the cast to text needs no function
-CREATE CAST (@extschema@.token AS text) WITHOUT FUNCTION;
+-- same bytes as text, so the cast to text needs no function; AS ASSIGNMENT
+-- so that a returned token can be stored in a text column without a cast
+CREATE CAST (@extschema@.token AS text) WITHOUT FUNCTION AS ASSIGNMENT;
 CREATE CAST (text AS @extschema@.token) WITH INOUT;
 
 CREATE FUNCTION @extschema@.hint(@extschema@.token) RETURNS text

@@ -85,7 +85,7 @@ COPY tb TO :'binfile' WITH (FORMAT binary);
 COPY tt FROM :'binfile' WITH (FORMAT binary);
 SELECT count(*) AS rows_after_bad_recv FROM tt;
 
--- casts: token -> text is free, text -> token validates
+-- casts: token -> text is free (and allowed in assignments), text -> token validates
 SELECT castsource::regtype, casttarget::regtype, castcontext, castmethod
   FROM pg_cast WHERE castsource = 'apitoken.token'::regtype OR casttarget = 'apitoken.token'::regtype
  ORDER BY 1, 2;

@@ -21,7 +21,7 @@ DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql
 DATA_built = apitoken--1.1.sql
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
-REGRESS = setup token_type manage visibility verify trigger errcodes teardown
+REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
 # disable, delete and create

@@ -1,0 +1,115 @@
+--
+-- upgrade: ALTER EXTENSION apitoken UPDATE from 1.0 keeps every token
+-- working and gives the same catalog as installing 1.1 directly.
+--
+\set VERBOSITY default
+DROP EXTENSION apitoken;
+CREATE EXTENSION apitoken VERSION '1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'apitoken';
+
+-- tokens made by 1.0: valid, disabled, expired, and one used
+SELECT token AS valid_tok FROM apitoken.create('valid', owner => 'regress_alice') \gset
+SELECT id AS dis, token AS dis_tok FROM apitoken.create('disabled', owner => 'regress_alice') \gset
+SELECT id AS exp, token AS exp_tok FROM apitoken.create('expired', owner => 'regress_bob') \gset
+SELECT id AS used, token AS used_tok FROM apitoken.create('used', owner => 'regress_bob') \gset
+SELECT apitoken.disable(:dis) AS disabled;
+UPDATE apitoken.tokens SET expires_at = now() - interval '1 second' WHERE id = :exp;
+SET apitoken.last_access_interval = 0;
+SELECT apitoken.verify(:'used_tok') AS used_once;
+SELECT last_access AS used_at FROM apitoken.tokens WHERE id = :used \gset
+
+ALTER EXTENSION apitoken UPDATE TO '1.1';
+SELECT extversion FROM pg_extension WHERE extname = 'apitoken';
+
+-- every old token answers as before, through old and new functions
+SELECT apitoken.verify(:'valid_tok') AS valid,
+       apitoken.verify(:'dis_tok') IS NULL AS disabled_refused,
+       apitoken.verify(:'exp_tok') IS NULL AS expired_refused,
+       apitoken.verify(:'valid_tok', NULL, NULL) AS valid_3arg;
+SELECT status FROM apitoken.check(:'dis_tok');
+SELECT status FROM apitoken.check(:'exp_tok', NULL, NULL);
+SELECT last_access = :'used_at' AS last_access_kept, scopes, allowed_from, last_access_from
+  FROM apitoken.tokens WHERE id = :used;
+-- new features on old rows
+UPDATE apitoken.tokens SET scopes = '{read}' WHERE id = :used;
+SELECT apitoken.verify(:'used_tok', 'read', '203.0.113.5') AS scoped_ok,
+       apitoken.verify(:'used_tok', 'write', '203.0.113.5') IS NULL AS other_scope_refused;
+SELECT last_access_from FROM apitoken.tokens WHERE id = :used;
+SELECT action, token_name FROM apitoken.events ORDER BY id;
+RESET apitoken.last_access_interval;
+
+-- the catalog of the upgraded extension ...
+CREATE TABLE upgrade_catalog (path text, item text);
+CREATE FUNCTION pg_temp.describe_extension() RETURNS TABLE (item text)
+LANGUAGE sql AS $$
+	WITH members AS (
+		SELECT classid, objid FROM pg_depend
+		 WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+		   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'apitoken')),
+	rels AS (
+		SELECT c.* FROM pg_class c JOIN members m
+		    ON m.classid = 'pg_class'::regclass AND m.objid = c.oid)
+	SELECT format('function %s returns %s vol=%s strict=%s secdef=%s parallel=%s config=%s acl=%s comment=%s body=%s',
+	              p.oid::regprocedure, pg_get_function_result(p.oid), p.provolatile, p.proisstrict,
+	              p.prosecdef, p.proparallel, p.proconfig, p.proacl, obj_description(p.oid, 'pg_proc'),
+	              coalesce(pg_get_function_sqlbody(p.oid), md5(p.prosrc)))
+	  FROM pg_proc p JOIN members m ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
+	UNION ALL
+	SELECT format('relation %s kind=%s options=%s rls=%s/%s acl=%s comment=%s',
+	              r.oid::regclass, r.relkind, r.reloptions, r.relrowsecurity, r.relforcerowsecurity,
+	              r.relacl, obj_description(r.oid, 'pg_class'))
+	  FROM rels r
+	UNION ALL
+	SELECT format('column %s.%s type=%s notnull=%s default=%s storage=%s acl=%s comment=%s',
+	              a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+	              pg_get_expr(d.adbin, d.adrelid), a.attstorage, a.attacl, col_description(a.attrelid, a.attnum))
+	  FROM pg_attribute a JOIN rels r ON r.oid = a.attrelid
+	  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+	 WHERE a.attnum > 0 AND NOT a.attisdropped
+	UNION ALL
+	SELECT format('view %s %s', r.oid::regclass, pg_get_viewdef(r.oid)) FROM rels r WHERE r.relkind = 'v'
+	UNION ALL
+	SELECT format('index %s', pg_get_indexdef(i.indexrelid))
+	  FROM pg_index i JOIN rels r ON r.oid = i.indrelid
+	UNION ALL
+	SELECT format('constraint %s.%s %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid))
+	  FROM pg_constraint c JOIN rels r ON r.oid = c.conrelid
+	UNION ALL
+	SELECT format('policy %s.%s cmd=%s permissive=%s roles=%s using=%s check=%s comment=%s',
+	              p.polrelid::regclass, p.polname, p.polcmd, p.polpermissive, p.polroles::regrole[],
+	              pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid),
+	              obj_description(p.oid, 'pg_policy'))
+	  FROM pg_policy p JOIN rels r ON r.oid = p.polrelid
+	UNION ALL
+	SELECT format('trigger %s', pg_get_triggerdef(t.oid))
+	  FROM pg_trigger t JOIN rels r ON r.oid = t.tgrelid WHERE NOT t.tgisinternal
+	UNION ALL
+	SELECT format('type %s comment=%s', t.oid::regtype, obj_description(t.oid, 'pg_type'))
+	  FROM pg_type t JOIN members m ON m.classid = 'pg_type'::regclass AND m.objid = t.oid
+	UNION ALL
+	SELECT format('cast %s -> %s context=%s method=%s', c.castsource::regtype, c.casttarget::regtype,
+	              c.castcontext, c.castmethod)
+	  FROM pg_cast c JOIN members m ON m.classid = 'pg_cast'::regclass AND m.objid = c.oid
+	UNION ALL
+	SELECT format('schema %s acl=%s', n.nspname, n.nspacl) FROM pg_namespace n WHERE n.nspname = 'apitoken'
+	UNION ALL
+	SELECT format('config %s', c::regclass)
+	  FROM pg_extension e, unnest(e.extconfig) c WHERE e.extname = 'apitoken'
+$$;
+INSERT INTO upgrade_catalog SELECT 'upgraded', item FROM pg_temp.describe_extension();
+
+-- ... and of a fresh 1.1 install
+DROP EXTENSION apitoken;
+CREATE EXTENSION apitoken;
+SELECT extversion FROM pg_extension WHERE extname = 'apitoken';
+INSERT INTO upgrade_catalog SELECT 'fresh', item FROM pg_temp.describe_extension();
+
+SELECT count(*) > 100 AS described_enough FROM upgrade_catalog WHERE path = 'fresh';
+-- every difference, both ways (no rows: the two paths agree)
+(SELECT 'only after upgrade' AS side, item FROM upgrade_catalog WHERE path = 'upgraded'
+ EXCEPT SELECT 'only after upgrade', item FROM upgrade_catalog WHERE path = 'fresh')
+UNION ALL
+(SELECT 'only in fresh install', item FROM upgrade_catalog WHERE path = 'fresh'
+ EXCEPT SELECT 'only in fresh install', item FROM upgrade_catalog WHERE path = 'upgraded')
+ORDER BY 1, 2;
+DROP TABLE upgrade_catalog;

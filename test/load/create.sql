@@ -1,0 +1,1 @@
+SELECT count(*) FROM apitoken.create('load-' || nextval('load_seq'));

@@ -1,0 +1,13 @@
+-- bench/memory.sql: backend memory after many verifies, server shared
+-- memory, bytes per token (as loaded and after VACUUM FULL) and per audit
+-- event.  Prints "rss_kB hwm_kB shmem_MB bytes bytes_full bytes_per_event".
+CREATE TEMP TABLE s AS SELECT token FROM bench_tokens ORDER BY random() LIMIT :sample;
+SELECT count(apitoken.verify(token)) FROM s, generate_series(1, 10);
+SELECT (regexp_match(st, 'VmRSS:\s+(\d+)'))[1] AS rss, (regexp_match(st, 'VmHWM:\s+(\d+)'))[1] AS hwm
+  FROM (SELECT pg_read_file('/proc/' || pg_backend_pid() || '/status') AS st) x \gset
+SELECT round(sum(allocated_size) / 1048576.0) AS shm FROM pg_shmem_allocations \gset
+SELECT round(pg_total_relation_size('apitoken.token_store')::numeric / count(*)) AS bpt FROM apitoken.token_store \gset
+SELECT round(pg_total_relation_size('apitoken.event_store')::numeric / greatest(count(*), 1)) AS ept FROM apitoken.event_store \gset
+VACUUM FULL apitoken.token_store;
+SELECT round(pg_total_relation_size('apitoken.token_store')::numeric / count(*)) AS bpt_full FROM apitoken.token_store \gset
+SELECT format('%s %s %s %s %s %s', :'rss', :'hwm', :'shm', :'bpt', :'bpt_full', :'ept');

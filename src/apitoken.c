@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * apitoken.c
- *	  Module setup, GUCs, the apitoken.token type, role checks and the
- *	  guard triggers of the apitoken extension.
+ *	  Module setup, GUCs, the apitoken.token type, role checks, the guard
+ *	  trigger and the input checks of the apitoken extension.
  *
  * Who may see and change which token is decided by row-level security
  * policies and column privileges on apitoken.token_store (see
@@ -14,7 +14,9 @@
  *   clear 42501 error with a hint, before RLS would silently hide rows;
  * - guard triggers that keep the secret columns (hash, hint) writable only
  *   by create() and regenerate(), and the owner of a token immutable for
- *   everyone, superusers included.
+ *   everyone, superusers included;
+ * - the checks shared by create() and the update guard: names, scopes,
+ *   address lists, and the apitoken.max_lifetime policy.
  *
  *-------------------------------------------------------------------------
  */

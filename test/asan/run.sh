@@ -28,12 +28,9 @@ restore() {
 trap restore EXIT INT TERM
 make -C "$REPO" -s >/dev/null
 
-export LD_PRELOAD=$LIBASAN
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=/tmp/apitoken-asan
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=/tmp/apitoken-asan
 rm -f /tmp/apitoken-asan.*
-start_cluster
-unset LD_PRELOAD
+CLUSTER_ENV="LD_PRELOAD=$LIBASAN ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=/tmp/apitoken-asan UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=/tmp/apitoken-asan" \
+	start_cluster
 if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$WORK"; fi
 status=0
 as_pg make -C "$WORK" installcheck TAP_TESTS= PROVE_TESTS= || status=1

@@ -115,8 +115,7 @@ start_cluster() {
 	echo "==> starting a throwaway cluster (port $port, socket $dir/socket)"
 	as_pg initdb -D "$CLUSTER_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log"; exit 1; }
-	# CLUSTER_ENV: extra environment for the server only (e.g. LD_PRELOAD)
-	if ! as_pg env ${CLUSTER_ENV:-} pg_ctl -w -D "$CLUSTER_DATA" -l "$dir/server.log" \
+	if ! as_pg pg_ctl -w -D "$CLUSTER_DATA" -l "$dir/server.log" \
 		-o "-c listen_addresses='' -k $dir/socket -p $port -c fsync=off ${EXTRA_PG_OPTS:-}" start >/dev/null; then
 		tail -n 50 "$dir/server.log"
 		exit 1

@@ -1,145 +1,272 @@
 #!/usr/bin/python3
-"""auth_client.py: a real application client authenticating requests with
-apitoken.verify() through pgbouncer in transaction pooling mode, while
-another worker regenerates, disables and deletes tokens.
+"""auth_client.py: a real application client (psycopg 3) authenticating
+"requests" with apitoken.verify() through pgbouncer in transaction pooling
+mode, while a mutator regenerates, disables, expires and deletes tokens.
 
-Every value has one validity window: from the moment the statement that
-made it returned (creation before the run, or a regenerate) until the
-moment the statement that killed it (regenerate, disable or delete)
-started; it is dead for good from when that statement returned.  A request
-that started after a value died must be refused (else: false accept); a
-request that ran entirely inside a value's window must be accepted (else:
-false refusal).  Requests that overlap a change may go either way and are
-not judged.
+The model.  Every token value has one validity window.  It opens when the
+statement that made it (create() or regenerate()) has returned, i.e. after
+its commit, and closes when the statement that kills it (regenerate(),
+disable(), an UPDATE of expires_at into the past, or DELETE) is sent; the
+value is dead for good once that statement has returned (autocommit: the
+commit has happened).  The mutator publishes these instants under a lock.
 
-Usage: auth_client.py DIRECT_DSN POOLED_DSN SECONDS
+  * false accept:  a request sent after the value's killing change
+                   returned, that verify() nevertheless accepted;
+  * false refusal: a request sent after the value's window opened and
+                   answered before it closed, that verify() refused, or
+                   that it accepted as the wrong owner.
+
+A request overlapping a change may go either way and is not judged.  The
+whole run is judged after every thread has finished, from the recorded
+instants (time.monotonic(), one clock for every thread).
+
+Every request sends the token as a bind parameter.  psycopg is connected
+with prepare_threshold=None: by default psycopg 3 turns a query it has run
+five times into a named server-side prepared statement, which lives on one
+server connection only; in transaction pooling pgbouncer (1.18, Debian
+bookworm) hands each transaction to whichever server connection is free,
+so the next execution would land on a backend that has no such statement
+("prepared statement ... does not exist").  With None psycopg keeps using
+the unnamed statement: Parse, Bind and Execute go out together before one
+Sync, inside one transaction, so pgbouncer keeps them on one backend, and
+the token is still a bind value, never part of the SQL text.
+
+The run also checks that pooling really happened: at most POOL_SIZE server
+backends answered, and the 8 workers' requests were spread over more than
+one of them.
+
+Usage: auth_client.py DIRECT_DSN POOLED_DSN SECONDS POOL_SIZE
+Exits 0 only if nothing was judged wrong, no thread raised, and enough
+requests, changes and judgements happened for the run to mean something.
 """
 import random
 import sys
 import threading
 import time
+import traceback
 
 import psycopg
 
-direct_dsn, pooled_dsn, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+direct_dsn, pooled_dsn = sys.argv[1], sys.argv[2]
+seconds, pool_size = float(sys.argv[3]), int(sys.argv[4])
 WORKERS = 8
-SLOTS = 20
-MAX_REQUESTS = 200000
+SLOTS = 24                     # tokens alive at any time
+OWNERS = ("svc_a", "svc_b")    # the roles tokens authenticate as
+MAX_REQUESTS = 300000          # bound on the count as well as on time
+MUTATOR_PAUSE = 0.01           # seconds between two changes
+# minimums for the run to prove anything (a slow CI runner still gets
+# an order of magnitude more within 15 s)
+MIN_REQUESTS = 2000
+MIN_CHANGES = 40
+MIN_JUDGED_DEAD = 200
+MIN_JUDGED_VALID = 1000
 
 lock = threading.Lock()
-values = {}       # value -> [born, dying_from, dead_after]; None = not yet
-slots = []        # per slot: current value and token id
-results = []      # (value, t0, t1, accepted)
+values = {}       # value -> Value; published by the mutator under lock
+slots = []        # per slot: {"id": token id, "value": current value}
 stop = threading.Event()
+errors = []       # (thread name, traceback) of every exception
+
+
+class Value:
+    __slots__ = ("owner", "born", "dying", "dead", "how")
+
+    def __init__(self, owner, born):
+        self.owner = owner   # role name verify() must return
+        self.born = born     # its window opened (creating statement returned)
+        self.dying = None    # the killing statement was sent
+        self.dead = None     # the killing statement returned (committed)
+        self.how = None      # regenerate, disable, expire or delete
 
 
 def now():
     return time.monotonic()
 
 
+def guarded(fn):
+    """run fn; any exception is recorded and stops the run (and fails it)"""
+    def run(*args):
+        try:
+            fn(*args)
+        except BaseException:
+            with lock:
+                errors.append((threading.current_thread().name, traceback.format_exc()))
+            stop.set()
+    return run
+
+
+def create(conn, name, owner):
+    tid, tok = conn.execute(
+        "SELECT id, token::text FROM apitoken.create(%s, owner => %s::regrole)",
+        (name, owner)).fetchone()
+    return tid, tok
+
+
 def setup():
     with psycopg.connect(direct_dsn, autocommit=True) as conn:
+        conn.execute("SET ROLE app_admin")
         for i in range(SLOTS):
-            tid, tok = conn.execute(
-                "SELECT id, token::text FROM apitoken.create(%s, owner => 'svc')",
-                (f"slot-{i}",)).fetchone()
+            owner = OWNERS[i % len(OWNERS)]
+            tid, tok = create(conn, f"slot-{i}", owner)
             slots.append({"id": tid, "value": tok})
-            values[tok] = [0.0, None, None]
+            values[tok] = Value(owner, now())
 
 
-def pick_value():
-    """mostly a current value, sometimes any value ever issued"""
-    with lock:
-        if random.random() < 0.7:
-            return random.choice(slots)["value"]
-        return random.choice(list(values))
-
-
-def worker():
-    # prepare_threshold=None: psycopg never prepares server-side statements,
-    # which would not survive pgbouncer handing the next transaction to
-    # another server connection
+@guarded
+def worker(out):
+    """out: this worker's list of (value, t0, t1, owner or None)"""
+    rng = random.Random()
+    backends = out.backends
     with psycopg.connect(pooled_dsn, autocommit=True, prepare_threshold=None) as conn:
+        n = 0
         while not stop.is_set():
-            v = pick_value()
-            t0 = now()
-            owner = conn.execute("SELECT apitoken.verify(%s)::text", (v,)).fetchone()[0]
-            t1 = now()
             with lock:
-                results.append((v, t0, t1, owner is not None))
-                if len(results) >= MAX_REQUESTS:
-                    stop.set()
+                # mostly a current value, sometimes any value ever issued
+                if rng.random() < 0.6:
+                    v = rng.choice(slots)["value"]
+                else:
+                    v = rng.choice(out.all_values)
+            t0 = now()
+            owner, pid = conn.execute(
+                "SELECT apitoken.verify(%s)::text, pg_backend_pid()", (v,)).fetchone()
+            t1 = now()
+            out.append((v, t0, t1, owner))
+            backends.add(pid)
+            n += 1
+            if n % 64 == 0:
+                with lock:
+                    out.all_values = list(values)
+                    if sum(len(r) for r in results) >= MAX_REQUESTS:
+                        stop.set()
 
 
+@guarded
 def mutator(counts):
+    rng = random.Random()
     with psycopg.connect(direct_dsn, autocommit=True) as conn:
         conn.execute("SET ROLE app_admin")
         n = 0
         while not stop.is_set():
-            time.sleep(0.02)
-            i = random.randrange(SLOTS)
-            with lock:
-                slot = dict(slots[i])
+            time.sleep(MUTATOR_PAUSE)
+            i = rng.randrange(SLOTS)
+            slot = slots[i]          # only this thread writes slots
             old = slot["value"]
-            action = random.choice(["regenerate", "disable", "delete"])
+            action = rng.choice(("regenerate", "disable", "expire", "delete"))
             start = now()
             with lock:
-                values[old][1] = start
+                values[old].dying = start
             if action == "regenerate":
-                new = conn.execute("SELECT apitoken.regenerate(%s)::text", (slot["id"],)).fetchone()[0]
+                new = conn.execute("SELECT apitoken.regenerate(%s)::text",
+                                   (slot["id"],)).fetchone()[0]
                 done = now()
                 with lock:
-                    values[old][2] = done
-                    values[new] = [done, None, None]
+                    values[old].dead = done
+                    values[old].how = action
+                    values[new] = Value(values[old].owner, done)
                     slots[i] = {"id": slot["id"], "value": new}
             else:
                 if action == "disable":
-                    conn.execute("SELECT apitoken.disable(%s)", (slot["id"],))
+                    changed = conn.execute("SELECT apitoken.disable(%s)",
+                                           (slot["id"],)).fetchone()[0]
+                elif action == "expire":
+                    changed = conn.execute(
+                        "UPDATE apitoken.tokens SET expires_at = now() WHERE id = %s",
+                        (slot["id"],)).rowcount
                 else:
-                    conn.execute("DELETE FROM apitoken.tokens WHERE id = %s", (slot["id"],))
+                    changed = conn.execute("DELETE FROM apitoken.tokens WHERE id = %s",
+                                           (slot["id"],)).rowcount
                 done = now()
-                # replace the slot with a fresh token
-                tid, new = conn.execute(
-                    "SELECT id, token::text FROM apitoken.create(%s, owner => 'svc')",
-                    (f"slot-{i}-{n}",)).fetchone()
+                if changed != 1:
+                    raise AssertionError(f"{action} of token {slot['id']} changed {changed} rows")
+                with lock:
+                    values[old].dead = done
+                    values[old].how = action
+                # the slot gets a fresh token
+                owner = OWNERS[rng.randrange(len(OWNERS))]
+                tid, new = create(conn, f"slot-{i}-{n}", owner)
                 born = now()
                 with lock:
-                    values[old][2] = done
-                    values[new] = [born, None, None]
+                    values[new] = Value(owner, born)
                     slots[i] = {"id": tid, "value": new}
             counts[action] += 1
             n += 1
 
 
+class Results(list):
+    pass
+
+
+results = []
+
+
 def main():
     setup()
-    counts = {"regenerate": 0, "disable": 0, "delete": 0}
-    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
-    threads.append(threading.Thread(target=mutator, args=(counts,)))
+    counts = {"regenerate": 0, "disable": 0, "expire": 0, "delete": 0}
+    for _ in range(WORKERS):
+        r = Results()
+        r.backends = set()
+        r.all_values = list(values)
+        results.append(r)
+    threads = [threading.Thread(target=worker, args=(r,), name=f"worker-{k}")
+               for k, r in enumerate(results)]
+    threads.append(threading.Thread(target=mutator, args=(counts,), name="mutator"))
     for t in threads:
         t.start()
-    time.sleep(seconds)
+    stop.wait(seconds)
     stop.set()
     for t in threads:
         t.join()
 
-    false_accepts = false_refusals = judged = accepts = 0
-    for v, t0, t1, accepted in results:
-        born, dying, dead = values[v]
-        accepts += accepted
-        if dead is not None and t0 > dead:
-            judged += 1
-            false_accepts += accepted
-        elif t0 > born and (dying is None or t1 < dying):
-            judged += 1
-            false_refusals += not accepted
-    print(f"requests={len(results)} accepted={accepts} refused={len(results) - accepts} "
-          f"judged={judged} changes={counts} "
-          f"false_accepts={false_accepts} false_refusals={false_refusals}")
-    ok = (false_accepts == 0 and false_refusals == 0 and len(results) >= 1000
-          and sum(counts.values()) >= 20 and judged >= len(results) // 2)
-    print("client: ok" if ok else "client: FAILED")
-    return 0 if ok else 1
+    requests = accepts = judged_dead = judged_valid = 0
+    false_accepts = {"regenerate": 0, "disable": 0, "expire": 0, "delete": 0}
+    false_refusals = wrong_owner = 0
+    for r in results:
+        for v, t0, t1, owner in r:
+            val = values[v]
+            requests += 1
+            accepts += owner is not None
+            if val.dead is not None and t0 > val.dead:
+                judged_dead += 1
+                if owner is not None:
+                    false_accepts[val.how] += 1
+            elif t0 > val.born and (val.dying is None or t1 < val.dying):
+                judged_valid += 1
+                if owner is None:
+                    false_refusals += 1
+                elif owner != val.owner:
+                    wrong_owner += 1
+    backends = set().union(*(r.backends for r in results))
+    rotated = sum(1 for r in results if len(r.backends) > 1)
+
+    print(f"requests={requests} accepts={accepts} refusals={requests - accepts} "
+          f"judged_after_change={judged_dead} judged_valid={judged_valid}")
+    print("changes: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+    print(f"false_accepts={sum(false_accepts.values())} "
+          f"({' '.join(f'{k}={v}' for k, v in false_accepts.items())}) "
+          f"false_refusals={false_refusals} wrong_owner={wrong_owner}")
+    print(f"server backends seen through pgbouncer={len(backends)} (pool size {pool_size}), "
+          f"workers served by more than one backend={rotated}/{WORKERS}")
+
+    problems = []
+    for name, tb in errors:
+        problems.append(f"{name} raised:\n{tb}")
+    if sum(false_accepts.values()):
+        problems.append("a killed token value was accepted after its change committed")
+    if false_refusals or wrong_owner:
+        problems.append("a valid token value was refused or accepted as the wrong owner")
+    if requests < MIN_REQUESTS:
+        problems.append(f"only {requests} requests ran (need {MIN_REQUESTS})")
+    if sum(counts.values()) < MIN_CHANGES or min(counts.values()) == 0:
+        problems.append(f"too few changes: {counts} (need {MIN_CHANGES}, each kind at least once)")
+    if judged_dead < MIN_JUDGED_DEAD or judged_valid < MIN_JUDGED_VALID:
+        problems.append(f"too few judged requests: {judged_dead} after a change, "
+                        f"{judged_valid} valid (need {MIN_JUDGED_DEAD} and {MIN_JUDGED_VALID})")
+    if len(backends) > pool_size or rotated == 0:
+        problems.append("requests were not pooled in transaction mode as configured")
+    for p in problems:
+        print("FAIL: " + p)
+    print("auth_client: ok" if not problems else "auth_client: FAILED")
+    return 0 if not problems else 1
 
 
 if __name__ == "__main__":

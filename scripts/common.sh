@@ -108,7 +108,7 @@ start_cluster() {
 	local dir port
 	make_tempdir
 	dir=$TMPDIR_MADE
-	port=$(free_port 54329)
+	port=$(free_port "${APITOKEN_PORT_BASE:-54329}")
 	CLUSTER_DATA=$dir/data
 	mkdir "$dir/socket"
 	if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir/socket"; fi

@@ -109,6 +109,16 @@ SET apitoken.last_access_interval = 0;
 SELECT ctid AS la_ctid FROM apitoken.token_store WHERE id = :la \gset
 SELECT apitoken.verify(:'la_tok') AS verified;
 SELECT ctid = :'la_ctid' AS same_row_version FROM apitoken.token_store WHERE id = :la;
+-- the same with each recording WAL-logged (last_access_wal): a write-ahead
+-- log record, still no new row version
+SET apitoken.last_access_wal = on;
+SELECT last_access AS la_third FROM apitoken.token_store WHERE id = :la \gset
+SELECT pg_current_wal_insert_lsn() AS lsn_before \gset
+SELECT apitoken.verify(:'la_tok') AS verified;
+SELECT last_access > :'la_third' AS advanced, ctid = :'la_ctid' AS same_row_version,
+       pg_current_wal_insert_lsn() > :'lsn_before' AS wal_written
+  FROM apitoken.token_store WHERE id = :la;
+RESET apitoken.last_access_wal;
 RESET apitoken.last_access_interval;
 
 -- the GUCs: validated, and only superusers may change them
@@ -121,6 +131,8 @@ RESET apitoken.prefix;
 SET ROLE regress_alice;
 SET apitoken.prefix = 'mine_';
 SET apitoken.last_access_interval = 0;
+SET apitoken.last_access_wal = on;
 RESET ROLE;
 SHOW apitoken.prefix;
 SHOW apitoken.last_access_interval;
+SHOW apitoken.last_access_wal;

@@ -50,6 +50,7 @@ void		_PG_init(void);
 
 char	   *apitoken_prefix = NULL;
 int			apitoken_last_access_interval = 60;
+bool		apitoken_last_access_wal = false;
 int			apitoken_max_lifetime = 0;
 bool		apitoken_require_login_owner = false;
 bool		apitoken_internal_write = false;
@@ -106,6 +107,16 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("apitoken.last_access_wal",
+							 "WAL-log each recorded last access.",
+							 "Off: last access is written like a hint bit, durable from the next checkpoint; "
+							 "on: it survives a crash and reaches standbys, at the cost of a WAL record per recording.",
+							 &apitoken_last_access_wal,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("apitoken.max_lifetime",
 							"Longest lifetime a new or edited API token may have.",

@@ -31,6 +31,7 @@
 /* GUCs (apitoken.c) */
 extern char *apitoken_prefix;
 extern int	apitoken_last_access_interval;
+extern bool apitoken_last_access_wal;
 extern int	apitoken_max_lifetime;	/* minutes, 0 = no limit */
 extern bool apitoken_require_login_owner;
 

@@ -18,14 +18,21 @@
  * and dropped by a relcache invalidation callback, so DROP EXTENSION,
  * CREATE EXTENSION and REINDEX are all followed.
  *
- * Last access is recorded with heap_inplace_update(): it overwrites the
- * 8-byte last_access field of the tuple version it found, under the
- * buffer's content lock only.  It creates no new row version (no bloat, no
- * index work), needs no transaction id, takes no row lock (so it never
- * waits behind, or blocks, an UPDATE of the same token) and is WAL-logged
- * so replicas see it.  Being non-transactional it survives a rollback of
- * the verifying transaction, which is what "last access" means anyway.
- * It is skipped during recovery (hot standby), in parallel mode, and when
+ * Last access is recorded in place: verify() overwrites the 8-byte
+ * last_access field (and the 16-byte last_access_from) of the tuple
+ * version it found.  That creates no row version (no bloat, no index
+ * work), needs no transaction id and takes no row lock, so it never waits
+ * behind, or blocks, an UPDATE of the same token.  By default the write is
+ * made the way PostgreSQL writes hint bits, with no WAL of its own: a WAL
+ * record per recording was what halved verify's throughput when most
+ * calls record (bench/results.md).  The price, documented in the README:
+ * a recorded last access is durable from the next checkpoint, a crash can
+ * lose the values recorded since, and standbys see it only when the page
+ * is next logged whole.  apitoken.last_access_wal = on WAL-logs each
+ * recording instead (heap_inplace_update()), for those who need it on
+ * standbys.  Being non-transactional it survives a rollback of the
+ * verifying transaction, which is what "last access" means anyway.  It is
+ * skipped during recovery (hot standby), in parallel mode, and when
  * apitoken.last_access_interval says it was recorded recently.
  *
  *-------------------------------------------------------------------------
@@ -303,19 +310,30 @@ apitoken_unpack_addr(PG_FUNCTION_ARGS)
 
 /*
  * Overwrite last_access (and, from 1.1 on, last_access_from) of the tuple
- * the scan is positioned on, if the interval GUC asks for it.  The slot
- * keeps the buffer pinned, so the tuple cannot be pruned away underneath
- * us.
+ * the scan is positioned on, if the interval GUC asks for it.
+ *
+ * By default the bytes are written straight into the shared buffer, the
+ * way PostgreSQL writes hint bits: under the buffer's exclusive content
+ * lock, taken only if it is free at once, and MarkBufferDirtyHint(), which
+ * adds a full-page image to WAL when checksums or wal_log_hints need one
+ * and otherwise writes no WAL.  With apitoken.last_access_wal on, the
+ * same bytes go through heap_inplace_update() instead, which WAL-logs
+ * them.  The slot keeps the buffer pinned either way, so the tuple cannot
+ * be pruned or moved underneath us.
  */
 static void
 record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 			  TokenRequest *req)
 {
+	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
 	TimestampTz last;
 	bool		isnull;
-	bool		shouldfree;
 	HeapTuple	tuple;
-	HeapTuple	copy;
+	HeapTuple	target;
+	Buffer		buffer;
+	Page		page;
+	OffsetNumber offnum;
+	ItemId		lp;
 
 	if (apitoken_last_access_interval < 0 || catalog.last_access_off < 0)
 		return;
@@ -329,11 +347,38 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 		now - last < (int64) apitoken_last_access_interval * USECS_PER_SEC)
 		return;
 
-	tuple = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
+	if (!TTS_IS_BUFFERTUPLE(slot) || !BufferIsValid(bslot->buffer))
+		elog(ERROR, "apitoken: token tuple is not in a shared buffer");
+	tuple = bslot->base.tuple;
+	buffer = bslot->buffer;
 	if (HeapTupleHeaderGetNatts(tuple->t_data) < catalog.att_last_access)
 		return;
-	copy = heap_copytuple(tuple);
-	memcpy((char *) copy->t_data + copy->t_data->t_hoff + catalog.last_access_off,
+
+	if (apitoken_last_access_wal)
+	{
+		/* a private copy to change, then a logged in-place update */
+		target = heap_copytuple(tuple);
+	}
+	else
+	{
+		/* never wait: someone holding the page now just means no record */
+		if (!ConditionalLockBuffer(buffer))
+			return;
+		/* the slot's tuple must be the page's item at its TID, as pinned */
+		page = BufferGetPage(buffer);
+		offnum = ItemPointerGetOffsetNumber(&tuple->t_self);
+		if (ItemPointerGetBlockNumber(&tuple->t_self) != BufferGetBlockNumber(buffer) ||
+			offnum < FirstOffsetNumber || offnum > PageGetMaxOffsetNumber(page))
+			elog(ERROR, "apitoken: token tuple is not on its page");
+		lp = PageGetItemId(page, offnum);
+		if (!ItemIdIsNormal(lp) ||
+			(HeapTupleHeader) PageGetItem(page, lp) != tuple->t_data ||
+			ItemIdGetLength(lp) != tuple->t_len)
+			elog(ERROR, "apitoken: token tuple is not on its page");
+		target = tuple;
+	}
+
+	memcpy((char *) target->t_data + target->t_data->t_hoff + catalog.last_access_off,
 		   &now, sizeof(now));
 
 	/*
@@ -342,21 +387,27 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 	 * heap_getattr() then points outside the tuple: leave those alone.
 	 */
 	if (catalog.att_last_access_from != InvalidAttrNumber &&
-		HeapTupleHeaderGetNatts(copy->t_data) >= catalog.att_last_access_from)
+		HeapTupleHeaderGetNatts(target->t_data) >= catalog.att_last_access_from)
 	{
-		Datum		raw = heap_getattr(copy, catalog.att_last_access_from,
+		Datum		raw = heap_getattr(target, catalog.att_last_access_from,
 									   RelationGetDescr(rel), &isnull);
-		char	   *start = (char *) copy->t_data;
+		char	   *start = (char *) target->t_data;
 		char	   *ptr = DatumGetPointer(raw);
 
-		if (!isnull && ptr >= start && ptr + UUID_LEN <= start + copy->t_len)
+		if (!isnull && ptr >= start && ptr + UUID_LEN <= start + target->t_len)
 			pack_addr(request_addr(req), (uint8 *) ptr);
 	}
 
-	heap_inplace_update(rel, copy);
-	heap_freetuple(copy);
-	if (shouldfree)
-		heap_freetuple(tuple);
+	if (apitoken_last_access_wal)
+	{
+		heap_inplace_update(rel, target);
+		heap_freetuple(target);
+	}
+	else
+	{
+		MarkBufferDirtyHint(buffer, true);
+		LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
+	}
 }
 
 /* does a text[] of scopes allow the requested scope?  Empty = unrestricted */

@@ -4,7 +4,9 @@
 # disabling, regenerating and deleting on the primary take effect on the
 # standby; verify() on the standby, even with apitoken.last_access_interval
 # = 0, returns the owner without error and writes nothing; last_access
-# recorded on the primary (an in-place update) reaches the standby.
+# recorded on the primary with apitoken.last_access_wal = on reaches the
+# standby.  (By default it is written like a hint bit, without WAL of its
+# own, and a standby sees it only when the page is next logged whole.)
 
 use strict;
 use warnings;
@@ -124,8 +126,10 @@ is( $primary->safe_psql('postgres',
 		"SELECT last_access IS NULL FROM apitoken.tokens WHERE id = $keep_id"),
 	't', 'the primary has no last_access for the token verified only on the standby');
 
-# last_access recorded on the primary is WAL-logged and reaches the standby
-is(verify_on($primary, $used, 'SET apitoken.last_access_interval = 0;'),
+# last_access recorded on the primary with last_access_wal = on is
+# WAL-logged and reaches the standby
+is( verify_on($primary, $used,
+		'SET apitoken.last_access_interval = 0; SET apitoken.last_access_wal = on;'),
 	'alice', 'token verifies on the primary');
 my $primary_last = $primary->safe_psql('postgres',
 	"SELECT last_access FROM apitoken.tokens WHERE id = $used_id");

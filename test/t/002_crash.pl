@@ -4,8 +4,11 @@
 # transactions survive crash recovery, some from a checkpoint, some only
 # from WAL replay; create(), regenerate() and disable() in a transaction
 # still open at the crash leave no trace; last_access recorded by verify()
-# (an in-place update) is replayed; the id sequence does not hand out an
-# id twice afterwards.
+# survives when a checkpoint followed it (by default it is written like a
+# hint bit, without WAL of its own, so values recorded after the last
+# checkpoint may be lost) or when apitoken.last_access_wal was on;
+# the id sequence does not hand out an id twice afterwards; data checksums
+# stay valid throughout.
 
 use strict;
 use warnings;
@@ -15,7 +18,9 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('crash');
-$node->init;
+# data checksums on: last_access is written like a hint bit, which then
+# needs a full-page image after each checkpoint to stay torn-page safe
+$node->init(extra => ['--data-checksums']);
 # token values travel as literals in the test's SQL: keep them out of
 # the server log
 $node->append_conf('postgresql.conf', "log_statement = ddl\n");
@@ -66,6 +71,14 @@ alice_sql("SELECT apitoken.disable($dis_id)");
 my ($victim_id, $victim) = create_token('regenerated-uncommitted');
 my ($still_id,  $still)  = create_token('disabled-uncommitted');
 
+# last_access recorded by verify(): durable from the next checkpoint on
+is( $node->safe_psql('postgres',
+		"SET apitoken.last_access_interval = 0; SELECT apitoken.verify('$keep')"),
+	'alice', 'verify() records last_access');
+my $keep_last = $node->safe_psql('postgres',
+	"SELECT last_access FROM apitoken.tokens WHERE id = $keep_id");
+isnt($keep_last, '', 'last_access is set before the checkpoint');
+
 # --- a transaction left open across the crash ------------------------
 my $scratch = File::Temp->newdir(DIR => $PostgreSQL::Test::Utils::tmp_check);
 my $bg = $node->background_psql('postgres');
@@ -114,15 +127,15 @@ is(state_of($u1), 'unknown/NULL', 'uncommitted create() is not visible outside')
 is(state_of($victim), 'valid/alice', 'uncommitted regenerate() has not replaced the old value');
 is(state_of($still), 'valid/alice', 'uncommitted disable() is not in force');
 
-# last_access recorded by verify(), then made durable by a later commit
-# (the in-place update needs no transaction id, so its own "commit" does
-# not flush WAL)
+# last_access recorded with last_access_wal = on after the checkpoint, then
+# made durable by a later commit (the in-place update needs no
+# transaction id, so its own "commit" does not flush WAL)
 is( $node->safe_psql('postgres',
-		"SET apitoken.last_access_interval = 0; SELECT apitoken.verify('$late')"),
-	'alice', 'verify() records last_access');
-my $last_access = $node->safe_psql('postgres',
+		"SET apitoken.last_access_interval = 0; SET apitoken.last_access_wal = on; SELECT apitoken.verify('$late')"),
+	'alice', 'verify() records last_access with WAL');
+my $late_last = $node->safe_psql('postgres',
 	"SELECT last_access FROM apitoken.tokens WHERE id = $late_id");
-isnt($last_access, '', 'last_access is set before the crash');
+isnt($late_last, '', 'last_access is set before the crash');
 my ($flush_id, $flush) = create_token('flushes-wal');
 
 my $rows_before  = $node->safe_psql('postgres', $rows_sql);
@@ -143,6 +156,13 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM apitoken.token_store'),
 	$count_before, 'same number of tokens after crash recovery');
 is($node->safe_psql('postgres', $rows_sql), $rows_before,
 	'stored tokens are identical after crash recovery');
+# read before anything below verifies again
+is( $node->safe_psql('postgres',
+		"SELECT last_access FROM apitoken.tokens WHERE id = $keep_id"),
+	$keep_last, 'last_access recorded before the checkpoint survived the crash');
+is( $node->safe_psql('postgres',
+		"SELECT last_access FROM apitoken.tokens WHERE id = $late_id"),
+	$late_last, 'last_access recorded with last_access_wal = on was replayed');
 
 my @expect = (
 	[ $keep,           'valid/alice',    'committed create() before the checkpoint' ],
@@ -169,9 +189,6 @@ for my $e (@expect)
 is( $node->safe_psql('postgres',
 		"SELECT count(*) FROM apitoken.token_store WHERE id IN ($u1_id, $u2_id) OR name LIKE 'uncommitted%'"),
 	'0', 'no row of the uncommitted transaction survives');
-is( $node->safe_psql('postgres',
-		"SELECT last_access FROM apitoken.tokens WHERE id = $late_id"),
-	$last_access, 'last_access recorded before the crash was replayed');
 
 # the sequence does not hand out an id that exists (nor one the lost
 # transaction used)
@@ -180,6 +197,15 @@ cmp_ok($new_id, '>', $max_id, 'create() after recovery gets a fresh id');
 cmp_ok($new_id, '>', $u2_id, 'ids used by the lost transaction are not reused');
 is(state_of($new), 'valid/alice', 'a token created after recovery verifies');
 
+# every page that last_access writes touched still has a valid checksum
+$node->safe_psql('postgres', qq{
+	SET apitoken.last_access_interval = 0;
+	SELECT apitoken.verify('$keep'), apitoken.verify('$late'), apitoken.verify('$new');
+	CHECKPOINT;
+	SELECT apitoken.verify('$keep');
+});
 $node->stop;
+command_ok([ 'pg_checksums', '--check', '-D', $node->data_dir ],
+	'data checksums are valid after last_access writes and crash recovery');
 
 done_testing();

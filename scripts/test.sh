@@ -4,14 +4,14 @@
 # Installs what the tests need, builds and installs the extension, starts a
 # throwaway cluster and runs every suite: pg_regress (sql/), isolation
 # (test/isolation), TAP (test/t) through `make installcheck`, then the
-# stand-alone stages under test/ (fuzzing, a real client through pgbouncer,
-# a pgbench load).  Prints "N passed, M failed" and exits non-zero on any
-# failure.
+# stand-alone stages under test/ (fuzzing, the regression suites under
+# valgrind memcheck, a real client through pgbouncer, a pgbench load).
+# Prints "N passed, M failed" and exits non-zero on any failure.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_packages $BASE_PACKAGES postgresql-15-pgtap libipc-run-perl pgbouncer \
-	python3-psycopg clang libclang-rt-14-dev
+	python3-psycopg clang libclang-rt-14-dev valgrind
 build_and_install
 start_cluster
 work_copy
@@ -50,7 +50,7 @@ installcheck() {
 
 stage "regression, isolation and TAP suites (make installcheck)" installcheck
 
-for s in test/fuzz/run.sh test/client/run.sh test/load/run.sh; do
+for s in test/fuzz/run.sh test/memcheck/run.sh test/client/run.sh test/load/run.sh; do
 	if [ -f "$REPO/$s" ]; then
 		stage "$s" bash "$REPO/$s"
 	else

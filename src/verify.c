@@ -328,6 +328,8 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
 	TimestampTz last;
 	bool		isnull;
+	bool		with_from;
+	uint8		from[UUID_LEN];
 	HeapTuple	tuple;
 	HeapTuple	target;
 	Buffer		buffer;
@@ -354,6 +356,13 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 	if (HeapTupleHeaderGetNatts(tuple->t_data) < catalog.att_last_access)
 		return;
 
+	/* rows written before last_access_from existed do not hold it */
+	with_from = catalog.att_last_access_from != InvalidAttrNumber &&
+		HeapTupleHeaderGetNatts(tuple->t_data) >= catalog.att_last_access_from;
+	/* everything that may allocate happens before the buffer is locked */
+	if (with_from)
+		pack_addr(request_addr(req), from);
+
 	if (apitoken_last_access_wal)
 	{
 		/* a private copy to change, then a logged in-place update */
@@ -367,11 +376,10 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 		/* the slot's tuple must be the page's item at its TID, as pinned */
 		page = BufferGetPage(buffer);
 		offnum = ItemPointerGetOffsetNumber(&tuple->t_self);
+		lp = (offnum >= FirstOffsetNumber && offnum <= PageGetMaxOffsetNumber(page)) ?
+			PageGetItemId(page, offnum) : NULL;
 		if (ItemPointerGetBlockNumber(&tuple->t_self) != BufferGetBlockNumber(buffer) ||
-			offnum < FirstOffsetNumber || offnum > PageGetMaxOffsetNumber(page))
-			elog(ERROR, "apitoken: token tuple is not on its page");
-		lp = PageGetItemId(page, offnum);
-		if (!ItemIdIsNormal(lp) ||
+			lp == NULL || !ItemIdIsNormal(lp) ||
 			(HeapTupleHeader) PageGetItem(page, lp) != tuple->t_data ||
 			ItemIdGetLength(lp) != tuple->t_len)
 			elog(ERROR, "apitoken: token tuple is not on its page");
@@ -383,11 +391,9 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 
 	/*
 	 * last_access_from: a fixed 16 bytes, written where the tuple holds
-	 * them.  Rows written before the column existed do not hold them, and
-	 * heap_getattr() then points outside the tuple: leave those alone.
+	 * them (heap_getattr() only computes an address within the tuple).
 	 */
-	if (catalog.att_last_access_from != InvalidAttrNumber &&
-		HeapTupleHeaderGetNatts(target->t_data) >= catalog.att_last_access_from)
+	if (with_from)
 	{
 		Datum		raw = heap_getattr(target, catalog.att_last_access_from,
 									   RelationGetDescr(rel), &isnull);
@@ -395,7 +401,7 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 		char	   *ptr = DatumGetPointer(raw);
 
 		if (!isnull && ptr >= start && ptr + UUID_LEN <= start + target->t_len)
-			pack_addr(request_addr(req), (uint8 *) ptr);
+			memcpy(ptr, from, UUID_LEN);
 	}
 
 	if (apitoken_last_access_wal)

@@ -62,6 +62,20 @@ my $rows_sql = q{
 	       encode(hash, 'hex')
 	  FROM apitoken.token_store ORDER BY id};
 
+# verify a token with last access recorded on every call (plus $settings),
+# and return the last_access it recorded
+sub record_access
+{
+	my ($tok, $id, $settings, $what) = @_;
+	is( $node->safe_psql('postgres',
+			"SET apitoken.last_access_interval = 0; $settings SELECT apitoken.verify('$tok')"),
+		'alice', "verify() records last_access$what");
+	my $last = $node->safe_psql('postgres',
+		"SELECT last_access FROM apitoken.tokens WHERE id = $id");
+	isnt($last, '', "last_access is set$what");
+	return $last;
+}
+
 # --- committed before the checkpoint ---------------------------------
 my ($keep_id,  $keep)  = create_token('keep');
 my ($regen_id, $regen) = create_token('regen-before-ckpt');
@@ -72,12 +86,7 @@ my ($victim_id, $victim) = create_token('regenerated-uncommitted');
 my ($still_id,  $still)  = create_token('disabled-uncommitted');
 
 # last_access recorded by verify(): durable from the next checkpoint on
-is( $node->safe_psql('postgres',
-		"SET apitoken.last_access_interval = 0; SELECT apitoken.verify('$keep')"),
-	'alice', 'verify() records last_access');
-my $keep_last = $node->safe_psql('postgres',
-	"SELECT last_access FROM apitoken.tokens WHERE id = $keep_id");
-isnt($keep_last, '', 'last_access is set before the checkpoint');
+my $keep_last = record_access($keep, $keep_id, '', ' before the checkpoint');
 
 # --- a transaction left open across the crash ------------------------
 my $scratch = File::Temp->newdir(DIR => $PostgreSQL::Test::Utils::tmp_check);
@@ -130,12 +139,8 @@ is(state_of($still), 'valid/alice', 'uncommitted disable() is not in force');
 # last_access recorded with last_access_wal = on after the checkpoint, then
 # made durable by a later commit (the in-place update needs no
 # transaction id, so its own "commit" does not flush WAL)
-is( $node->safe_psql('postgres',
-		"SET apitoken.last_access_interval = 0; SET apitoken.last_access_wal = on; SELECT apitoken.verify('$late')"),
-	'alice', 'verify() records last_access with WAL');
-my $late_last = $node->safe_psql('postgres',
-	"SELECT last_access FROM apitoken.tokens WHERE id = $late_id");
-isnt($late_last, '', 'last_access is set before the crash');
+my $late_last = record_access($late, $late_id, 'SET apitoken.last_access_wal = on;',
+	' with WAL, before the crash');
 my ($flush_id, $flush) = create_token('flushes-wal');
 
 my $rows_before  = $node->safe_psql('postgres', $rows_sql);

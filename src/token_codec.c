@@ -30,9 +30,21 @@ static const char base62_digits[] =
 static const char max_body[APITOKEN_BODY_CHARS + 1] =
 "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp1";
 
-/* CRC-32 lookup table (reflected polynomial 0xEDB88320), built on first use */
-static uint32_t crc32_table[256];
-static bool crc32_table_ready = false;
+/*
+ * Tables built once, on first use (codec_init):
+ *
+ * digit_value[c] is 1 + the base62 value of byte c, or 0 if c is not a
+ * base62 digit, so that validating a token is one load per character.
+ *
+ * crc32_table[0] is the usual byte-at-a-time CRC-32 table (reflected
+ * polynomial 0xEDB88320); crc32_table[k][b] is the CRC of byte b followed
+ * by k zero bytes.  With them the CRC takes eight bytes per step
+ * ("slicing-by-8"): the eight lookups of a step are independent, where the
+ * byte-at-a-time loop is one long chain of dependent loads.
+ */
+static uint8_t digit_value[256];
+static uint32_t crc32_table[8][256];
+static bool codec_ready = false;
 
 /*
  * Zero a buffer that held secret digits in a way the compiler cannot drop
@@ -48,35 +60,37 @@ wipe(void *buf, size_t len)
 		*p++ = 0;
 }
 
-/* value of a base62 digit, or -1 */
-static int
-base62_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 36;
-	return -1;
-}
-
-/* fill crc32_table */
+/* fill digit_value and crc32_table */
 static void
-crc32_init(void)
+codec_init(void)
 {
 	uint32_t	i;
+	int			k;
 
+	for (i = 0; i < sizeof(base62_digits) - 1; i++)
+		digit_value[(unsigned char) base62_digits[i]] = (uint8_t) (i + 1);
 	for (i = 0; i < 256; i++)
 	{
 		uint32_t	c = i;
-		int			k;
 
 		for (k = 0; k < 8; k++)
 			c = (c & 1) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
-		crc32_table[i] = c;
+		crc32_table[0][i] = c;
 	}
-	crc32_table_ready = true;
+	for (k = 1; k < 8; k++)
+		for (i = 0; i < 256; i++)
+			crc32_table[k][i] = (crc32_table[k - 1][i] >> 8) ^
+				crc32_table[0][crc32_table[k - 1][i] & 0xFF];
+	codec_ready = true;
+}
+
+/* value of a base62 digit, or -1 */
+static inline int
+base62_value(unsigned char c)
+{
+	if (!codec_ready)
+		codec_init();
+	return (int) digit_value[c] - 1;
 }
 
 /* CRC-32 as computed by zlib's crc32() */
@@ -84,12 +98,21 @@ uint32_t
 apitoken_crc32(const uint8_t *data, size_t len)
 {
 	uint32_t	crc = 0xFFFFFFFFu;
-	size_t		i;
 
-	if (!crc32_table_ready)
-		crc32_init();
-	for (i = 0; i < len; i++)
-		crc = (crc >> 8) ^ crc32_table[(crc ^ data[i]) & 0xFF];
+	if (!codec_ready)
+		codec_init();
+	for (; len >= 8; data += 8, len -= 8)
+	{
+		uint32_t	lo = crc ^ ((uint32_t) data[0] | (uint32_t) data[1] << 8 |
+								(uint32_t) data[2] << 16 | (uint32_t) data[3] << 24);
+
+		crc = crc32_table[7][lo & 0xFF] ^ crc32_table[6][(lo >> 8) & 0xFF] ^
+			crc32_table[5][(lo >> 16) & 0xFF] ^ crc32_table[4][lo >> 24] ^
+			crc32_table[3][data[4]] ^ crc32_table[2][data[5]] ^
+			crc32_table[1][data[6]] ^ crc32_table[0][data[7]];
+	}
+	for (; len > 0; data++, len--)
+		crc = (crc >> 8) ^ crc32_table[0][(crc ^ *data) & 0xFF];
 	return crc ^ 0xFFFFFFFFu;
 }
 

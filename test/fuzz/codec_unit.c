@@ -28,6 +28,23 @@ ok(int cond, const char *what)
 	printf("%sok %d - %s\n", cond ? "" : "not ", n_tests, what);
 }
 
+/* CRC-32 one bit at a time, straight from the definition: the reference */
+static unsigned int
+crc32_bitwise(const unsigned char *data, size_t len)
+{
+	unsigned int crc = 0xFFFFFFFFu;
+	size_t		i;
+	int			k;
+
+	for (i = 0; i < len; i++)
+	{
+		crc ^= data[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc & 1) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+	}
+	return crc ^ 0xFFFFFFFFu;
+}
+
 /* a small deterministic PRNG (xorshift64) */
 static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
 static unsigned int
@@ -59,6 +76,23 @@ main(void)
 	/* CRC-32 */
 	ok(apitoken_crc32((const uint8_t *) "123456789", 9) == 0xCBF43926u, "crc32 of 123456789");
 	ok(apitoken_crc32((const uint8_t *) "", 0) == 0, "crc32 of empty input");
+	ok(apitoken_crc32((const uint8_t *) "The quick brown fox jumps over the lazy dog", 43) == 0x414FA339u,
+	   "crc32 of the quick brown fox");
+	{
+		unsigned char buf[100];
+		int			n;
+
+		/* every length 0..100, so both the 8-byte steps and the tail are covered */
+		bad = 0;
+		for (n = 0; n <= 100; n++)
+		{
+			for (i = 0; i < n; i++)
+				buf[i] = (unsigned char) rnd();
+			if (apitoken_crc32(buf, (size_t) n) != crc32_bitwise(buf, (size_t) n))
+				bad++;
+		}
+		ok(bad == 0, "crc32 equals the bitwise definition for lengths 0..100");
+	}
 
 	/* fixed encodings */
 	memset(secret, 0, 32);

@@ -115,13 +115,25 @@ start_cluster() {
 	echo "==> starting a throwaway cluster (port $port, socket $dir/socket)"
 	as_pg initdb -D "$CLUSTER_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
 		{ cat "$dir/initdb.log"; exit 1; }
-	if ! as_pg pg_ctl -w -D "$CLUSTER_DATA" -l "$dir/server.log" \
-		-o "-c listen_addresses='' -k $dir/socket -p $port -c fsync=off ${EXTRA_PG_OPTS:-}" start >/dev/null; then
-		tail -n 50 "$dir/server.log"
-		exit 1
-	fi
 	export PGHOST=$dir/socket PGPORT=$port PGUSER=postgres PGDATABASE=postgres
 	CLUSTER_LOG=$dir/server.log
+	pg_start
+}
+
+# start the throwaway cluster's server on its socket and port, with
+# EXTRA_PG_OPTS as they are now
+pg_start() {
+	if ! as_pg pg_ctl -w -D "$CLUSTER_DATA" -l "$CLUSTER_LOG" \
+		-o "-c listen_addresses='' -k $PGHOST -p $PGPORT -c fsync=off ${EXTRA_PG_OPTS:-}" start >/dev/null; then
+		tail -n 50 "$CLUSTER_LOG"
+		exit 1
+	fi
+}
+
+# restart it, with EXTRA_PG_OPTS as they are now
+restart_cluster() {
+	as_pg pg_ctl -w -D "$CLUSTER_DATA" -m fast stop >/dev/null
+	pg_start
 }
 
 # a copy of the tree (without .git) the cluster user can read and write,

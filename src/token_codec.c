@@ -84,12 +84,18 @@ codec_init(void)
 	codec_ready = true;
 }
 
-/* value of a base62 digit, or -1 */
-static inline int
-base62_value(unsigned char c)
+/* build the tables if this is the first call; every entry point calls it */
+static inline void
+codec_ensure(void)
 {
 	if (!codec_ready)
 		codec_init();
+}
+
+/* value of a base62 digit, or -1 (the tables must be built) */
+static inline int
+base62_value(unsigned char c)
+{
 	return (int) digit_value[c] - 1;
 }
 
@@ -99,8 +105,7 @@ apitoken_crc32(const uint8_t *data, size_t len)
 {
 	uint32_t	crc = 0xFFFFFFFFu;
 
-	if (!codec_ready)
-		codec_init();
+	codec_ensure();
 	for (; len >= 8; data += 8, len -= 8)
 	{
 		uint32_t	lo = crc ^ ((uint32_t) data[0] | (uint32_t) data[1] << 8 |
@@ -122,6 +127,7 @@ apitoken_prefix_valid(const char *prefix, size_t len)
 {
 	size_t		i;
 
+	codec_ensure();
 	if (len < 1 || len > APITOKEN_PREFIX_MAX)
 		return false;
 	for (i = 0; i < len; i++)
@@ -207,6 +213,7 @@ apitoken_decode(const char *text, size_t len, size_t *prefix_len,
 	char		check[APITOKEN_CHECK_CHARS];
 	int			i;
 
+	codec_ensure();
 	if (len <= APITOKEN_SUFFIX_CHARS || len > APITOKEN_TEXT_MAX)
 		return APITOKEN_BAD_LENGTH;
 	plen = len - APITOKEN_SUFFIX_CHARS;

@@ -80,7 +80,8 @@ INSERT INTO tb VALUES ('\x00'::bytea || substring(convert_to(:'tok', 'UTF8') fro
 COPY tb TO :'binfile' WITH (FORMAT binary);
 COPY tt FROM :'binfile' WITH (FORMAT binary);
 TRUNCATE tb;
-INSERT INTO tb VALUES (convert_to(left(:'tok', -1) || 'x', 'UTF8'));
+INSERT INTO tb VALUES (convert_to(left(:'tok', -1) ||
+	(CASE WHEN right(:'tok', 1) = 'x' THEN 'y' ELSE 'x' END), 'UTF8'));
 COPY tb TO :'binfile' WITH (FORMAT binary);
 COPY tt FROM :'binfile' WITH (FORMAT binary);
 SELECT count(*) AS rows_after_bad_recv FROM tt;

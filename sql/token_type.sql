@@ -24,7 +24,11 @@ SELECT repeat('a', 1000000)::apitoken.token;
 SELECT overlay(:'tok' placing (CASE WHEN substr(:'tok', 10, 1) = 'A' THEN 'B' ELSE 'A' END) from 10 for 1)::apitoken.token;
 -- truncated and extended
 SELECT left(:'tok', -1)::apitoken.token;
+-- (terse: the digits shift by one, so the detail depends on the value: a
+-- body out of range or, far more often, a checksum mismatch)
+\set VERBOSITY terse
 SELECT (:'tok' || 'A')::apitoken.token;
+\set VERBOSITY default
 -- characters outside the alphabet, in the prefix and in the body
 SELECT ('pg-t_' || substr(:'tok', 6))::apitoken.token;
 SELECT (left(:'tok', 20) || '!' || substr(:'tok', 22))::apitoken.token;

@@ -11,17 +11,21 @@ OBJS = \
 	src/apitoken.o \
 	src/audit.o \
 	src/manage.o \
+	src/text_rules.o \
 	src/token_codec.o \
 	src/verify.o
 
 # One install script per version.  apitoken--1.1.sql is generated from the
 # 1.0 script and the 1.0--1.1 upgrade, so a fresh 1.1 install and an
 # upgraded 1.0 cannot drift apart (sql/upgrade.sql compares the two anyway).
-DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql
+# 1.1.1 has no install script of its own yet: CREATE EXTENSION installs
+# 1.1 and applies apitoken--1.1--1.1.1.sql, as PostgreSQL does when no
+# script exists for the default version.
+DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql apitoken--1.1--1.1.1.sql
 DATA_built = apitoken--1.1.sql
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
-REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners upgrade teardown
+REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
 # disable, delete and create

@@ -79,9 +79,44 @@ DROP TRIGGER bad5 ON bad;
 CREATE TRIGGER bad6 BEFORE INSERT ON bad FOR EACH STATEMENT EXECUTE FUNCTION apitoken.require_token('tok');
 INSERT INTO bad VALUES (:'alice_tok');
 DROP TRIGGER bad6 ON bad;
-CREATE TRIGGER bad7 BEFORE INSERT ON bad FOR EACH ROW EXECUTE FUNCTION apitoken.require_token('tok', 'who', 'extra');
+CREATE TRIGGER bad7 BEFORE INSERT ON bad FOR EACH ROW EXECUTE FUNCTION apitoken.require_token('tok', 'who', 'scope', 'addr', 'extra');
+INSERT INTO bad VALUES (:'alice_tok');
+DROP TRIGGER bad7 ON bad;
+CREATE TRIGGER bad8 BEFORE INSERT ON bad FOR EACH ROW EXECUTE FUNCTION apitoken.require_token('tok', 'who', '', 'n');
 INSERT INTO bad VALUES (:'alice_tok');
 DROP TABLE bad, orders, notes, notes2, notes3;
+
+-- scopes and addresses (attack review, item 5): a token limited to
+-- orders:read must not pass a trigger guarding writes.  A trigger that
+-- names no scope accepts unrestricted tokens only; one that names a scope
+-- accepts tokens that allow it.  The client address comes from a column
+-- when one is named, otherwise from the connection (NULL over a Unix
+-- socket, which an address list refuses).
+SELECT token AS ro_tok FROM apitoken.create('ro', owner => 'regress_alice', scopes => '{orders:read}') \gset
+SELECT token AS rw_tok FROM apitoken.create('rw', owner => 'regress_alice', scopes => '{orders:read,orders:write}') \gset
+SELECT token AS net_tok FROM apitoken.create('net', owner => 'regress_alice', allowed_from => '{10.0.0.0/8}') \gset
+CREATE TABLE placed (item text, api_token text, placed_by regrole, client inet);
+CREATE TRIGGER placed_any BEFORE INSERT ON placed
+	FOR EACH ROW EXECUTE FUNCTION apitoken.require_token('api_token', 'placed_by');
+INSERT INTO placed (item, api_token) VALUES ('read-only token, no scope named', :'ro_tok');
+INSERT INTO placed (item, api_token) VALUES ('unrestricted token, no scope named', :'alice_tok');
+SELECT status FROM apitoken.check(:'ro_tok', NULL, NULL);
+DROP TRIGGER placed_any ON placed;
+CREATE TRIGGER placed_write BEFORE INSERT ON placed
+	FOR EACH ROW EXECUTE FUNCTION apitoken.require_token('api_token', 'placed_by', 'orders:write');
+INSERT INTO placed (item, api_token) VALUES ('read-only token, write scope', :'ro_tok');
+INSERT INTO placed (item, api_token) VALUES ('read-write token, write scope', :'rw_tok');
+INSERT INTO placed (item, api_token) VALUES ('unrestricted token, write scope', :'alice_tok');
+-- over this test's Unix socket the connection has no address
+INSERT INTO placed (item, api_token) VALUES ('address-limited, no address', :'net_tok');
+DROP TRIGGER placed_write ON placed;
+CREATE TRIGGER placed_from BEFORE INSERT ON placed
+	FOR EACH ROW EXECUTE FUNCTION apitoken.require_token('api_token', 'placed_by', '', 'client');
+INSERT INTO placed (item, api_token, client) VALUES ('address-limited, inside', :'net_tok', '10.1.2.3');
+INSERT INTO placed (item, api_token, client) VALUES ('address-limited, outside', :'net_tok', '192.0.2.1');
+INSERT INTO placed (item, api_token, client) VALUES ('address-limited, unknown', :'net_tok', NULL);
+SELECT item, api_token, placed_by, client FROM placed ORDER BY item;
+DROP TABLE placed;
 
 -- the extension can be dropped and created again in one session: the
 -- cached catalog entries of verify() follow

@@ -1,6 +1,7 @@
 --
--- upgrade: ALTER EXTENSION apitoken UPDATE from 1.0 keeps every token
--- working and gives the same catalog as installing 1.1 directly.
+-- upgrade: ALTER EXTENSION apitoken UPDATE from 1.0 to 1.1 and on to
+-- 1.1.1 keeps every token working and gives the same catalog as
+-- installing the current version directly.
 --
 \set VERBOSITY default
 DROP EXTENSION apitoken;
@@ -37,6 +38,39 @@ SELECT apitoken.verify(:'used_tok', 'read', '203.0.113.5') AS scoped_ok,
 SELECT last_access_from FROM apitoken.tokens WHERE id = :used;
 SELECT action, token_name FROM apitoken.events ORDER BY id;
 RESET apitoken.last_access_interval;
+
+-- 1.1 -> 1.1.1: tokens made by 1.1 (valid, scoped, of an owner that is
+-- dropped before the upgrade) keep answering as before, and get their
+-- owner's name recorded afterwards, in batches
+CREATE ROLE regress_upg_gone;
+SELECT token AS scoped_tok FROM apitoken.create('scoped', owner => 'regress_bob', scopes => '{read}') \gset
+SELECT token AS gone_tok FROM apitoken.create('gone', owner => 'regress_upg_gone') \gset
+DROP ROLE regress_upg_gone;
+ALTER EXTENSION apitoken UPDATE TO '1.1.1';
+SELECT extversion FROM pg_extension WHERE extname = 'apitoken';
+SELECT apitoken.verify(:'valid_tok') AS valid,
+       apitoken.verify(:'scoped_tok', 'read') AS scoped,
+       apitoken.verify(:'dis_tok') IS NULL AS disabled_refused;
+SELECT status FROM apitoken.check(:'gone_tok');
+SELECT count(*) AS not_yet_recorded FROM apitoken.token_store WHERE owner_name IS NULL;
+-- only superusers record them
+SET ROLE regress_admin;
+CALL apitoken.record_owner_names();
+SELECT apitoken.record_owner_names_batch(10, 0);
+RESET ROLE;
+SET client_min_messages = warning;
+CALL apitoken.record_owner_names(2);
+RESET client_min_messages;
+SELECT name, owner_name FROM apitoken.token_store ORDER BY name;
+SELECT count(*) AS still_missing FROM apitoken.token_store WHERE owner_name IS NULL;
+SELECT apitoken.verify(:'valid_tok') AS valid_after,
+       apitoken.verify(:'scoped_tok', 'read') AS scoped_after;
+SELECT status FROM apitoken.check(:'gone_tok');
+SELECT rolname FROM pg_roles r
+ WHERE r.oid IN (SELECT member FROM pg_auth_members WHERE roleid = 'apitoken_owner'::regrole)
+   AND rolname LIKE 'regress%' ORDER BY 1;
+-- no audit event for recording names
+SELECT action, token_name FROM apitoken.events ORDER BY id;
 
 -- the catalog of the upgraded extension ...
 CREATE TABLE upgrade_catalog (path text, item text);
@@ -98,7 +132,7 @@ LANGUAGE sql AS $$
 $$;
 INSERT INTO upgrade_catalog SELECT 'upgraded', item FROM pg_temp.describe_extension();
 
--- ... and of a fresh 1.1 install
+-- ... and of a fresh install of the current version
 DROP EXTENSION apitoken;
 CREATE EXTENSION apitoken;
 SELECT extversion FROM pg_extension WHERE extname = 'apitoken';

@@ -5,18 +5,26 @@
  *	  trigger and the input checks of the apitoken extension.
  *
  * Who may see and change which token is decided by row-level security
- * policies and column privileges on apitoken.token_store (see
- * apitoken--1.0.sql).  What the C code adds:
+ * policies and column privileges on apitoken.token_store (see the install
+ * and upgrade scripts).  What the C code adds:
  *
  * - the token type, whose input and receive functions reject anything
  *   that is not a well-formed token without ever quoting the input;
  * - role checks that turn "you may not manage tokens at all" into a
- *   clear 42501 error with a hint, before RLS would silently hide rows;
- * - guard triggers that keep the secret columns (hash, hint) writable only
- *   by create() and regenerate(), and the owner of a token immutable for
- *   everyone, superusers included;
- * - the checks shared by create() and the update guard: names, scopes,
- *   address lists, and the apitoken.max_lifetime policy.
+ *   clear 42501 error with a hint, before RLS would silently hide rows,
+ *   and the issuer-power rule: nobody but a superuser issues a credential
+ *   for a role with powers the issuer lacks;
+ * - the guard trigger, which keeps the columns only the extension
+ *   maintains (hash, hint, regenerated_at, owner_name, ...) writable only
+ *   by create(), regenerate() and the owner-name backfill, fills the
+ *   secret ones in itself (so a hash is never a parameter or a constant
+ *   of any statement), keeps the owner of a token immutable for everyone,
+ *   carries last access forward instead of comparing it (verify() writes
+ *   it in place at any moment), and checks every NOT NULL column and every
+ *   changed field before the executor forms the row, so that no
+ *   constraint error can print a row that holds a hash;
+ * - the checks shared by create() and the update guard: names,
+ *   descriptions, scopes, address lists, and apitoken.max_lifetime.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,23 +34,33 @@
 #include <limits.h>
 #include <sodium.h>
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/transam.h"
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "catalog/pg_type.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "apitoken.h"
+#include "text_rules.h"
 
 PG_MODULE_MAGIC;
 
@@ -53,10 +71,9 @@ int			apitoken_last_access_interval = 60;
 bool		apitoken_last_access_wal = false;
 int			apitoken_max_lifetime = 0;
 bool		apitoken_require_login_owner = false;
-bool		apitoken_internal_write = false;
-
-#define APITOKEN_NAME_MAX 64
-#define APITOKEN_SCOPE_MAX 64
+int			apitoken_max_tokens_per_owner = 1000;
+ApitokenInternalWrite *apitoken_internal_write = NULL;
+Oid			apitoken_acting_role = InvalidOid;
 
 PG_FUNCTION_INFO_V1(apitoken_token_in);
 PG_FUNCTION_INFO_V1(apitoken_token_out);
@@ -135,6 +152,15 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("apitoken.max_tokens_per_owner",
+							"Most API tokens one role may own.",
+							"create() refuses a token beyond it; 0 means no limit.",
+							&apitoken_max_tokens_per_owner,
+							1000, 0, INT_MAX,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("apitoken");
 }
@@ -345,6 +371,12 @@ apitoken_validate_scopes(ArrayType *scopes)
 				 errmsg("scopes must not be null"),
 				 errhint("Use '{}' for an unrestricted token.")));
 	deconstruct_array(scopes, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	if (n > APITOKEN_SCOPES_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("an API token has too many scopes"),
+				 errdetail("The list has %d scopes; at most %d are allowed.",
+						   n, APITOKEN_SCOPES_MAX)));
 	for (i = 0; i < n; i++)
 	{
 		text	   *t;
@@ -372,13 +404,26 @@ apitoken_validate_scopes(ArrayType *scopes)
 	}
 }
 
-/* Reject an address list that is empty or has NULL elements (NULL = anywhere). */
+/*
+ * Reject an address list that is empty, too long or has NULL elements
+ * (NULL = anywhere).
+ */
 void
 apitoken_validate_allowed_from(ArrayType *allowed)
 {
+	int			n;
+
 	if (allowed == NULL)
 		return;
-	if (ArrayGetNItems(ARR_NDIM(allowed), ARR_DIMS(allowed)) == 0)
+	n = ArrayGetNItems(ARR_NDIM(allowed), ARR_DIMS(allowed));
+	if (n > APITOKEN_NETWORKS_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("allowed_from has too many networks"),
+				 errdetail("The list has %d networks; at most %d are allowed.",
+						   n, APITOKEN_NETWORKS_MAX),
+				 errhint("Use wider networks, such as 10.0.0.0/8.")));
+	if (n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("allowed_from must not be empty"),
@@ -390,8 +435,9 @@ apitoken_validate_allowed_from(ArrayType *allowed)
 }
 
 /*
- * Reject a token name that is NULL, blank or longer than 64 characters.
- * Shared by create() and the update guard so both say the same thing.
+ * Reject a token name that is NULL, blank (text_rules.h: any kind of
+ * white space, Unicode's included) or longer than 64 characters.  Shared
+ * by create() and the update guard so both say the same thing.
  */
 void
 apitoken_validate_name(text *name)
@@ -399,8 +445,6 @@ apitoken_validate_name(text *name)
 	const char *s;
 	int			len;
 	int			nchars;
-	bool		blank = true;
-	int			i;
 
 	if (name == NULL)
 		ereport(ERROR,
@@ -415,14 +459,108 @@ apitoken_validate_name(text *name)
 				 errmsg("API token name is too long"),
 				 errdetail("The name has %d characters; at most %d are allowed.",
 						   nchars, APITOKEN_NAME_MAX)));
-	for (i = 0; i < len; i++)
-		if (!isspace((unsigned char) s[i]))
-			blank = false;
-	if (blank)
+	if (apitoken_text_is_blank(s, len, GetDatabaseEncoding() == PG_UTF8))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("API token name must not be blank"),
 				 errhint("Give the token a name that tells what it is for, such as \"ci-deploy\".")));
+}
+
+/* Reject a description that is NULL or longer than APITOKEN_DESCRIPTION_MAX. */
+void
+apitoken_validate_description(text *description)
+{
+	int			nchars;
+
+	if (description == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("API token description must not be null"),
+				 errhint("Use '' for no description.")));
+	nchars = pg_mbstrlen_with_len(VARDATA_ANY(description), VARSIZE_ANY_EXHDR(description));
+	if (nchars > APITOKEN_DESCRIPTION_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("API token description is too long"),
+				 errdetail("The description has %d characters; at most %d are allowed.",
+						   nchars, APITOKEN_DESCRIPTION_MAX)));
+}
+
+/* raise the issuer-power refusal with the reason in the detail */
+static void
+refuse_issuer(Oid owner, const char *action, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s API tokens for role \"%s\"",
+					action, GetUserNameFromId(owner, false)),
+			 errdetail_internal("%s", detail),
+			 errhint("A token carries the powers of its owner; only a superuser issues tokens for roles with powers the issuer lacks.")));
+}
+
+/*
+ * Refuse, unless the issuer is a superuser, to issue a credential (create
+ * or regenerate a token) for a role with powers the issuer lacks: a
+ * superuser, a role with BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION
+ * the issuer does not have, or a member of a predefined role (every role
+ * with an OID below FirstNormalObjectId: pg_read_server_files,
+ * pg_execute_server_program, ...) the issuer is not a member of.
+ * Membership is taken in the widest sense (any grant, inherited or not).
+ */
+void
+apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action)
+{
+	HeapTuple	otup;
+	HeapTuple	itup;
+	Form_pg_authid o;
+	Form_pg_authid i;
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	if (issuer == owner || superuser_arg(issuer))
+		return;
+	otup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
+	itup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(issuer));
+	if (!HeapTupleIsValid(otup) || !HeapTupleIsValid(itup))
+		elog(ERROR, "cache lookup failed for role %u or %u", owner, issuer);
+	o = (Form_pg_authid) GETSTRUCT(otup);
+	i = (Form_pg_authid) GETSTRUCT(itup);
+	if (o->rolsuper)
+		refuse_issuer(owner, action, "The role is a superuser.");
+	if (o->rolbypassrls && !i->rolbypassrls)
+		refuse_issuer(owner, action, "The role has the BYPASSRLS attribute and you do not.");
+	if (o->rolcreaterole && !i->rolcreaterole)
+		refuse_issuer(owner, action, "The role has the CREATEROLE attribute and you do not.");
+	if (o->rolcreatedb && !i->rolcreatedb)
+		refuse_issuer(owner, action, "The role has the CREATEDB attribute and you do not.");
+	if (o->rolreplication && !i->rolreplication)
+		refuse_issuer(owner, action, "The role has the REPLICATION attribute and you do not.");
+	ReleaseSysCache(otup);
+	ReleaseSysCache(itup);
+
+	/* predefined roles: a short catalog scan (pg_authid holds few rows) */
+	rel = table_open(AuthIdRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_authid r = (Form_pg_authid) GETSTRUCT(tup);
+
+		if (r->oid >= FirstNormalObjectId || r->oid == BOOTSTRAP_SUPERUSERID)
+			continue;
+		if (is_member_of_role_nosuper(owner, r->oid) &&
+			!is_member_of_role_nosuper(issuer, r->oid))
+		{
+			char	   *detail = psprintf("The role is a member of \"%s\" and you are not.",
+										  NameStr(r->rolname));
+
+			systable_endscan(scan);
+			table_close(rel, AccessShareLock);
+			refuse_issuer(owner, action, detail);
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
 }
 
 /*
@@ -455,19 +593,148 @@ column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
 	return !datumIsEqual(oldval, newval, att->attbyval, att->attlen);
 }
 
+/* Replacements the guard makes in a new row, applied in one go. */
+typedef struct RowEdits
+{
+	int			n;
+	int			cols[6];
+	Datum		values[6];
+	bool		nulls[6];
+} RowEdits;
+
+/* queue "column attname := value" (ignored if this version lacks it) */
+static void
+edit_column(RowEdits *edits, TupleDesc desc, const char *attname,
+			Datum value, bool isnull)
+{
+	int			attnum = SPI_fnumber(desc, attname);
+
+	if (attnum <= 0)
+		return;
+	if (edits->n >= (int) lengthof(edits->cols))
+		elog(ERROR, "apitoken: too many column edits in the guard");
+	edits->cols[edits->n] = attnum;
+	edits->values[edits->n] = value;
+	edits->nulls[edits->n] = isnull;
+	edits->n++;
+}
+
+/* copy column attname from the old row into the new one */
+static void
+carry_forward(RowEdits *edits, HeapTuple oldtup, TupleDesc desc,
+			  const char *attname)
+{
+	int			attnum = SPI_fnumber(desc, attname);
+	bool		isnull;
+	Datum		value;
+
+	if (attnum <= 0)
+		return;
+	value = heap_getattr(oldtup, attnum, desc, &isnull);
+	edit_column(edits, desc, attname, value, isnull);
+}
+
+/* the owner's current name, or '' when the role no longer exists */
+static Datum
+owner_name_datum(Oid owner)
+{
+	char	   *name = GetUserNameFromId(owner, true);
+
+	return CStringGetTextDatum(name ? name : "");
+}
+
+/* the owner of a row */
+static Oid
+row_owner(HeapTuple tup, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, SPI_fnumber(desc, "owner"), desc, &isnull);
+
+	if (isnull)
+		elog(ERROR, "apitoken: token row without an owner");
+	return DatumGetObjectId(d);
+}
+
 /*
- * Trigger on apitoken.token_store.
+ * Raise 23502 for the first NOT NULL column that is null in the row:
+ * PostgreSQL's own not-null error would print the whole row in its
+ * detail, hash included, for a superuser.
+ */
+static void
+require_not_null(HeapTuple tup, TupleDesc desc)
+{
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attnotnull || att->attisdropped || !heap_attisnull(tup, i + 1, desc))
+			continue;
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("column \"%s\" of an API token must not be null",
+						NameStr(att->attname)),
+				 strcmp(NameStr(att->attname), "description") == 0 ?
+				 errhint("Use '' for no description.") : 0));
+	}
+}
+
+/*
+ * Validate the user-editable fields of an UPDATE that changed them; all
+ * errors are raised before the executor forms the row.
+ */
+static void
+validate_changed_fields(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
+{
+	AttrNumber	attnum;
+	bool		isnull;
+	Datum		value;
+
+	if (column_changed(oldtup, newtup, desc, "expires_at", &attnum))
+	{
+		TimestampTz expires = DatumGetTimestampTz(heap_getattr(newtup, attnum, desc, &isnull));
+
+		apitoken_check_lifetime(&expires, &isnull, false);
+	}
+	if (column_changed(oldtup, newtup, desc, "scopes", &attnum))
+	{
+		value = heap_getattr(newtup, attnum, desc, &isnull);
+		apitoken_validate_scopes(isnull ? NULL : DatumGetArrayTypeP(value));
+	}
+	if (column_changed(oldtup, newtup, desc, "allowed_from", &attnum))
+	{
+		value = heap_getattr(newtup, attnum, desc, &isnull);
+		apitoken_validate_allowed_from(isnull ? NULL : DatumGetArrayTypeP(value));
+	}
+	if (column_changed(oldtup, newtup, desc, "name", &attnum))
+	{
+		value = heap_getattr(newtup, attnum, desc, &isnull);
+		apitoken_validate_name(isnull ? NULL : DatumGetTextPP(value));
+	}
+	if (column_changed(oldtup, newtup, desc, "description", &attnum))
+	{
+		value = heap_getattr(newtup, attnum, desc, &isnull);
+		apitoken_validate_description(isnull ? NULL : DatumGetTextPP(value));
+	}
+}
+
+/*
+ * Trigger on apitoken.token_store, BEFORE INSERT OR UPDATE FOR EACH ROW.
  *
- * BEFORE INSERT FOR EACH ROW: only create() inserts tokens, so that every
- * stored hash is the hash of a value the extension generated.  The one
- * exception is a superuser inserting complete rows, which is what
- * restoring a pg_dump does (a superuser could disable the trigger anyway);
- * a row without a hash, as an INSERT into the view makes, is refused for
- * everyone with the same hint.
+ * INSERT: only create() inserts tokens, so that every stored hash is the
+ * hash of a value the extension generated; the guard itself puts the hash,
+ * the hint and the owner's name into the row.  The one exception is a
+ * superuser inserting complete rows, which is what restoring a pg_dump
+ * does (a superuser could disable the trigger anyway); a row without a
+ * hash, as an INSERT into the view makes, is refused for everyone with the
+ * same hint.
  *
- * BEFORE UPDATE FOR EACH ROW: the owner never changes; the columns that
- * only create(), regenerate() and verification maintain do not change
- * either; a new name must be a valid name.
+ * UPDATE: the owner never changes; the columns only create(),
+ * regenerate() and the backfill maintain are refused to anything else;
+ * last access, which verify() overwrites in place at any moment, is
+ * carried forward from the row as it is now rather than compared; changed
+ * fields are validated.
  */
 Datum
 apitoken_guard(PG_FUNCTION_ARGS)
@@ -475,12 +742,13 @@ apitoken_guard(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	static const char *const readonly_columns[] = {
 		"id", "created_by", "created_at", "hash", "hint",
-		"regenerated_at", "last_access", "last_access_from_raw"
+		"regenerated_at", "owner_name", "issued_in"
 	};
+	ApitokenInternalWrite *w = apitoken_internal_write;
 	HeapTuple	oldtup,
 				newtup;
 	TupleDesc	desc;
-	AttrNumber	attnum;
+	RowEdits	edits = {0};
 	size_t		i;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
@@ -493,12 +761,24 @@ apitoken_guard(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
 		newtup = trigdata->tg_trigtuple;
-		if (!apitoken_internal_write &&
-			(!superuser() || heap_attisnull(newtup, SPI_fnumber(desc, "hash"), desc)))
+		if (w != NULL && w->kind == APITOKEN_WRITE_CREATE)
+		{
+			Oid			owner = row_owner(newtup, desc);
+
+			apitoken_check_issuer_power(GetUserId(), owner, "create");
+			edit_column(&edits, desc, "hash", PointerGetDatum(w->hash), false);
+			edit_column(&edits, desc, "hint", PointerGetDatum(w->hint), false);
+			edit_column(&edits, desc, "owner_name", owner_name_datum(owner), false);
+			edit_column(&edits, desc, "issued_in", Int64GetDatum((int64) GetSystemIdentifier()), false);
+			newtup = heap_modify_tuple_by_cols(newtup, desc, edits.n, edits.cols,
+											   edits.values, edits.nulls);
+		}
+		else if (!superuser() || heap_attisnull(newtup, SPI_fnumber(desc, "hash"), desc))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("API tokens cannot be inserted directly"),
 					 errhint("Use apitoken.create(name, ...): it generates the token value and shows it once.")));
+		require_not_null(newtup, desc);
 		return PointerGetDatum(newtup);
 	}
 
@@ -514,7 +794,7 @@ apitoken_guard(PG_FUNCTION_ARGS)
 				 errmsg("the owner of an API token cannot be changed"),
 				 errhint("Create a token for the other role with apitoken.create() and delete this one.")));
 
-	if (!apitoken_internal_write)
+	if (w == NULL)
 	{
 		for (i = 0; i < lengthof(readonly_columns); i++)
 		{
@@ -526,38 +806,29 @@ apitoken_guard(PG_FUNCTION_ARGS)
 						 errhint("Only name, description, expires_at, enabled, scopes and allowed_from can be updated; use apitoken.regenerate() for a new value.")));
 		}
 	}
-
-	if (column_changed(oldtup, newtup, desc, "expires_at", &attnum))
+	else if (w->kind == APITOKEN_WRITE_REGENERATE)
 	{
-		bool		isnull;
-		TimestampTz expires = DatumGetTimestampTz(heap_getattr(newtup, attnum, desc, &isnull));
-
-		apitoken_check_lifetime(&expires, &isnull, false);
+		apitoken_check_issuer_power(GetUserId(), row_owner(oldtup, desc), "regenerate");
+		edit_column(&edits, desc, "hash", PointerGetDatum(w->hash), false);
+		edit_column(&edits, desc, "hint", PointerGetDatum(w->hint), false);
 	}
-
-	if (column_changed(oldtup, newtup, desc, "scopes", &attnum))
+	else if (w->kind == APITOKEN_WRITE_OWNER_NAMES)
 	{
-		bool		isnull;
-		Datum		scopes = heap_getattr(newtup, attnum, desc, &isnull);
-
-		apitoken_validate_scopes(isnull ? NULL : DatumGetArrayTypeP(scopes));
+		edit_column(&edits, desc, "owner_name", owner_name_datum(row_owner(oldtup, desc)), false);
+		edit_column(&edits, desc, "issued_in", Int64GetDatum((int64) GetSystemIdentifier()), false);
 	}
+	else if (w->kind == APITOKEN_WRITE_DISOWN)
+		edit_column(&edits, desc, "owner_name", CStringGetTextDatum(""), false);
+	else
+		elog(ERROR, "apitoken: unexpected internal write on UPDATE");
 
-	if (column_changed(oldtup, newtup, desc, "allowed_from", &attnum))
-	{
-		bool		isnull;
-		Datum		allowed = heap_getattr(newtup, attnum, desc, &isnull);
+	/* what verify() maintains in place: the row as it is now has the latest */
+	carry_forward(&edits, oldtup, desc, "last_access");
+	carry_forward(&edits, oldtup, desc, "last_access_from_raw");
+	newtup = heap_modify_tuple_by_cols(newtup, desc, edits.n, edits.cols,
+									   edits.values, edits.nulls);
 
-		apitoken_validate_allowed_from(isnull ? NULL : DatumGetArrayTypeP(allowed));
-	}
-
-	if (column_changed(oldtup, newtup, desc, "name", &attnum))
-	{
-		bool		isnull;
-		Datum		name = heap_getattr(newtup, attnum, desc, &isnull);
-
-		apitoken_validate_name(isnull ? NULL : DatumGetTextPP(name));
-	}
-
+	validate_changed_fields(oldtup, newtup, desc);
+	require_not_null(newtup, desc);
 	return PointerGetDatum(newtup);
 }

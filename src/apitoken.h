@@ -4,10 +4,12 @@
  *	  Declarations shared by the C files of the apitoken extension.
  *
  * apitoken.c  module setup, GUCs, the token type, roles, guard triggers
- * manage.c    create() and regenerate(): the only code that writes secrets
+ * manage.c    create(), regenerate(), the view's delete trigger and the
+ *             owner-name backfill: the only code that writes secrets
  * verify.c    verify(), check() and require_token(): the read path
  * audit.c     the audit trigger that records every change in event_store
  * token_codec.c  the text format, free of PostgreSQL (fuzzed on its own)
+ * text_rules.c   the blank-name rule, free of PostgreSQL
  *
  *-------------------------------------------------------------------------
  */
@@ -23,6 +25,7 @@
 #define APITOKEN_HASH_INDEX	"token_store_hash_key"
 #define APITOKEN_USER_ROLE	"apitoken_user"
 #define APITOKEN_ADMIN_ROLE	"apitoken_admin"
+#define APITOKEN_OWNER_ROLE	"apitoken_owner"	/* marks roles tokens were issued to */
 #define APITOKEN_HASH_BYTES	32	/* SHA-256 */
 
 #include "datatype/timestamp.h"
@@ -34,12 +37,45 @@ extern int	apitoken_last_access_interval;
 extern bool apitoken_last_access_wal;
 extern int	apitoken_max_lifetime;	/* minutes, 0 = no limit */
 extern bool apitoken_require_login_owner;
+extern int	apitoken_max_tokens_per_owner;	/* 0 = no limit */
+
+/* limits on user-supplied fields (create() and the update guard) */
+#define APITOKEN_NAME_MAX			64	/* characters */
+#define APITOKEN_DESCRIPTION_MAX	1024	/* characters */
+#define APITOKEN_SCOPE_MAX			64	/* characters per scope */
+#define APITOKEN_SCOPES_MAX			64	/* scopes per token */
+#define APITOKEN_NETWORKS_MAX		64	/* networks in allowed_from */
 
 /*
- * True while create() or regenerate() runs its own statement: the guard
- * triggers let exactly those statements write the secret columns.
+ * The statement create(), regenerate() or the owner-name backfill is
+ * running, or NULL.  The guard trigger lets exactly those statements write
+ * the columns only the extension maintains, and fills in the secret ones
+ * itself from here, so that a hash never appears in a statement's
+ * parameters or plan.
  */
-extern bool apitoken_internal_write;
+typedef enum ApitokenWriteKind
+{
+	APITOKEN_WRITE_CREATE,		/* INSERT of a new token */
+	APITOKEN_WRITE_REGENERATE,	/* UPDATE giving a token a new value */
+	APITOKEN_WRITE_OWNER_NAMES, /* UPDATE recording owner_name */
+	APITOKEN_WRITE_DISOWN		/* UPDATE setting owner_name to '' */
+} ApitokenWriteKind;
+
+typedef struct ApitokenInternalWrite
+{
+	ApitokenWriteKind kind;
+	bytea	   *hash;			/* CREATE, REGENERATE: the new hash */
+	text	   *hint;			/* CREATE, REGENERATE: the new hint */
+} ApitokenInternalWrite;
+
+extern ApitokenInternalWrite *apitoken_internal_write;
+
+/*
+ * The role a change is made for, when the extension makes it as another
+ * role (the view's delete trigger runs its DELETE as the table owner); the
+ * audit trail records this role.  InvalidOid otherwise.
+ */
+extern Oid	apitoken_acting_role;
 
 /* roles (apitoken.c) */
 extern bool apitoken_is_admin(Oid roleid);
@@ -50,6 +86,8 @@ extern void apitoken_check_lifetime(TimestampTz *expires, bool *isnull,
 									bool fill_default);
 extern void apitoken_validate_scopes(ArrayType *scopes);
 extern void apitoken_validate_allowed_from(ArrayType *allowed);
+extern void apitoken_validate_description(text *description);
+extern void apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action);
 
 /* verify.c */
 extern void apitoken_hash_text(const char *text, size_t len,

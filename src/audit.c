@@ -25,6 +25,14 @@
  * Rows inserted other than by create() can only be a superuser's direct
  * load, which is what restoring a pg_dump does; they are not recorded, or
  * every restore would duplicate the creation events it also restores.
+ * Neither is the owner-name backfill, which changes nothing anyone sees.
+ *
+ * From 1.1.1 on (the table has owner_name) the rows are handed to
+ * record_event() with the hash set to NULL, and a regeneration is told by
+ * the operation 'REGENERATE' worked out here: the call's plan holds the
+ * rows as constants (debug_print_plan shows them), so they must not hold a
+ * hash.  A database still at 1.1 gets the rows whole, as its
+ * record_event() compares hashes.
  *
  *-------------------------------------------------------------------------
  */
@@ -39,6 +47,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -70,6 +79,34 @@ event_store_owner(void)
 	return owner;
 }
 
+/* a copy of a row as a datum, with column att_hash NULL when it is > 0 */
+static Datum
+row_datum(HeapTuple tuple, TupleDesc desc, int att_hash)
+{
+	if (att_hash > 0)
+	{
+		Datum		value = (Datum) 0;
+		bool		isnull = true;
+
+		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, &att_hash, &value, &isnull);
+	}
+	return heap_copy_tuple_as_datum(tuple, desc);
+}
+
+/* did the hash change between the two row versions? */
+static bool
+hash_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc, int att_hash)
+{
+	bool		oldnull,
+				newnull;
+	Datum		o = heap_getattr(oldtup, att_hash, desc, &oldnull);
+	Datum		n = heap_getattr(newtup, att_hash, desc, &newnull);
+
+	if (oldnull || newnull)
+		return oldnull != newnull;
+	return !datumIsEqual(o, n, false, -1);
+}
+
 /* trigger apitoken.audit() on apitoken.token_store */
 Datum
 apitoken_audit(PG_FUNCTION_ARGS)
@@ -81,7 +118,9 @@ apitoken_audit(PG_FUNCTION_ARGS)
 	Datum		args[4];
 	char		argnulls[5] = "    ";
 	const char *op;
-	Oid			actor = GetUserId();
+	Oid			actor = OidIsValid(apitoken_acting_role) ? apitoken_acting_role : GetUserId();
+	int			att_hash;
+	bool		strip_hash;
 	Oid			save_userid;
 	int			save_sec_context;
 	OverrideSearchPath *path;
@@ -91,18 +130,31 @@ apitoken_audit(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "apitoken.audit() must be fired AFTER ... FOR EACH ROW");
 
+	desc = RelationGetDescr(trigdata->tg_relation);
+	att_hash = SPI_fnumber(desc, "hash");
+	strip_hash = SPI_fnumber(desc, "owner_name") > 0;
+
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
-		if (!apitoken_internal_write)
+		if (apitoken_internal_write == NULL ||
+			apitoken_internal_write->kind != APITOKEN_WRITE_CREATE)
 			return PointerGetDatum(NULL);
 		op = "INSERT";
 	}
 	else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-		op = "UPDATE";
+	{
+		if (apitoken_internal_write != NULL &&
+			(apitoken_internal_write->kind == APITOKEN_WRITE_OWNER_NAMES ||
+			 apitoken_internal_write->kind == APITOKEN_WRITE_DISOWN))
+			return PointerGetDatum(NULL);
+		op = (strip_hash && hash_changed(trigdata->tg_trigtuple, trigdata->tg_newtuple,
+										 desc, att_hash)) ? "REGENERATE" : "UPDATE";
+	}
 	else
 		op = "DELETE";
+	if (!strip_hash)
+		att_hash = 0;
 
-	desc = RelationGetDescr(trigdata->tg_relation);
 	rowtype = trigdata->tg_relation->rd_rel->reltype;
 	argtypes[0] = REGROLEOID;
 	argtypes[1] = TEXTOID;
@@ -116,13 +168,13 @@ apitoken_audit(PG_FUNCTION_ARGS)
 	{
 		args[2] = (Datum) 0;
 		argnulls[2] = 'n';
-		args[3] = heap_copy_tuple_as_datum(trigdata->tg_trigtuple, desc);
+		args[3] = row_datum(trigdata->tg_trigtuple, desc, att_hash);
 	}
 	else
 	{
-		args[2] = heap_copy_tuple_as_datum(trigdata->tg_trigtuple, desc);
+		args[2] = row_datum(trigdata->tg_trigtuple, desc, att_hash);
 		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-			args[3] = heap_copy_tuple_as_datum(trigdata->tg_newtuple, desc);
+			args[3] = row_datum(trigdata->tg_newtuple, desc, att_hash);
 		else
 		{
 			args[3] = (Datum) 0;

@@ -1,25 +1,34 @@
 /*-------------------------------------------------------------------------
  *
  * manage.c
- *	  create() and regenerate(): the only places a token value exists in
- *	  clear, and the only code allowed to write token hashes.
+ *	  create(), regenerate(), the delete trigger of apitoken.tokens and the
+ *	  owner-name backfill: the only places a token value exists in clear,
+ *	  and the only code that writes the columns the extension maintains.
  *
- * Both run as the caller (SECURITY INVOKER): their INSERT and UPDATE go
- * through the same row-level security policies and column privileges as
- * a DBA's own statements, so RLS stays the single gate for who may do
- * what.  What they add is the secret: 32 bytes from libsodium's CSPRNG,
- * encoded by token_codec.c, stored as its SHA-256 only.  The guard
- * triggers (apitoken.c) refuse to write hash and hint columns unless
- * apitoken_internal_write is set, which happens only around the one
- * prepared statement each function runs here.
+ * create() and regenerate() run as the caller (SECURITY INVOKER): their
+ * INSERT and UPDATE go through the same row-level security policies and
+ * column privileges as a DBA's own statements, so RLS stays the single
+ * gate for who may do what.  What they add is the secret: 32 bytes from
+ * libsodium's CSPRNG, encoded by token_codec.c, stored as its SHA-256
+ * only.  The statements they run do not carry the hash at all: they
+ * point apitoken_internal_write at it, and the guard trigger (apitoken.c)
+ * puts it into the row, so no hash is ever a parameter, a constant of a
+ * plan (debug_print_plan) or part of a statement's text.
+ *
+ * Deleting through the view: no member holds DELETE on token_store, so
+ * that no member can LOCK it in a mode that would make verify() wait
+ * (PostgreSQL lets table-level UPDATE, DELETE or TRUNCATE lock in any
+ * mode).  The view's INSTEAD OF DELETE trigger receives exactly the rows
+ * row-level security shows the caller and deletes each by id as the owner
+ * of token_store, with the caller recorded as the actor.
  *
  * The statements are fully schema-qualified, operators included: they run
  * with the caller's search_path while the guard is open, so an operator
  * of the caller's own must never be picked up.
  *
- * Every buffer that held the value is wiped with
- * sodium_memzero() before this code lets go of it.  The value is returned
- * to the caller once and never logged: errors here never include it.
+ * Every buffer that held the value is wiped with sodium_memzero() before
+ * this code lets go of it.  The value is returned to the caller once and
+ * never logged: errors here never include it.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,13 +36,18 @@
 
 #include <sodium.h>
 
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -41,6 +55,8 @@
 
 PG_FUNCTION_INFO_V1(apitoken_create);
 PG_FUNCTION_INFO_V1(apitoken_regenerate);
+PG_FUNCTION_INFO_V1(apitoken_delete_token);
+PG_FUNCTION_INFO_V1(apitoken_record_owner_names);
 
 /* A freshly generated token: its text, hash and hint. */
 typedef struct NewToken
@@ -54,6 +70,11 @@ typedef struct NewToken
 static SPIPlanPtr insert_plan = NULL;
 static SPIPlanPtr insert_plan_v11 = NULL;
 static SPIPlanPtr update_plan = NULL;
+static SPIPlanPtr count_plan = NULL;
+static SPIPlanPtr delete_plan = NULL;
+static SPIPlanPtr owner_names_plan = NULL;
+static SPIPlanPtr owner_range_plan = NULL;
+static SPIPlanPtr disown_plan = NULL;
 
 /* Generate a token with the current apitoken.prefix. */
 static void
@@ -92,34 +113,46 @@ keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
- * Run a kept plan that writes secret columns, with the guard triggers
- * told to let it through; returns the bigint in the first row of its
- * RETURNING list, or -1 if it touched no row.  If the statement fails,
- * the token is wiped before the error propagates.
+ * Run a kept plan as an internal write of the given kind: the guard
+ * trigger fills in tok's hash and hint (when tok is given) and lets the
+ * statement write what only the extension writes.  Returns the bigint in
+ * the first row of its RETURNING list, or -1 if it touched no row, and
+ * the number of rows in *processed when that is not NULL.  If the
+ * statement fails, the token is wiped before the error propagates.
  */
 static int64
 run_internal_write(SPIPlanPtr plan, Datum *values, const char *nulls,
-				   NewToken *tok)
+				   ApitokenWriteKind kind, NewToken *tok, uint64 *processed)
 {
+	ApitokenInternalWrite w;
 	int			ret = 0;
 	int64		id = -1;
 
-	apitoken_internal_write = true;
+	w.kind = kind;
+	w.hash = tok ? tok->hash : NULL;
+	w.hint = tok ? cstring_to_text(tok->hint) : NULL;
+	apitoken_internal_write = &w;
 	PG_TRY();
 	{
-		ret = SPI_execute_plan(plan, values, nulls, false, 1);
+		ret = SPI_execute_plan(plan, values, nulls, false, processed ? 0 : 1);
 	}
 	PG_CATCH();
 	{
-		apitoken_internal_write = false;
-		sodium_memzero(tok, sizeof(NewToken));
+		apitoken_internal_write = NULL;
+		if (tok)
+		{
+			sodium_memzero(tok->hash, VARHDRSZ + APITOKEN_HASH_BYTES);
+			sodium_memzero(tok, sizeof(NewToken));
+		}
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	apitoken_internal_write = false;
+	apitoken_internal_write = NULL;
 
 	if (ret != SPI_OK_INSERT_RETURNING && ret != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
+	if (processed)
+		*processed = SPI_processed;
 	if (SPI_processed > 0)
 	{
 		bool		isnull;
@@ -130,6 +163,121 @@ run_internal_write(SPIPlanPtr plan, Datum *values, const char *nulls,
 	return id;
 }
 
+/* owner of apitoken.token_store: the role the extension writes as */
+static Oid
+token_store_owner(void)
+{
+	Oid			relid = get_relname_relid(APITOKEN_TABLE,
+										  get_namespace_oid(APITOKEN_SCHEMA, false));
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Make owner a member of apitoken_owner if it is not one yet.  The mark
+ * is what tells a renamed owner (same OID, new name, still a member) from
+ * a role that was given the OID of a dropped owner: DROP ROLE removes the
+ * membership, so such a role is not a member until a token is issued to
+ * it, and issuing one first disowns every token of that OID issued in
+ * this cluster under another name (they were issued to the earlier holder
+ * of the OID).
+ * Tokens whose owner_name is NULL (made before 1.1.1, not yet backfilled)
+ * are left alone.  Runs as the owner of token_store, the role that
+ * installed the extension and so holds ADMIN on the group.  Does nothing
+ * in a database still at 1.1 (no apitoken_owner role or owner_name).
+ * Called with SPI connected.
+ */
+static void
+mark_owner(Oid owner)
+{
+	static Oid	argtypes[3] = {OIDOID, TEXTOID, INT8OID};
+	Oid			group = get_role_oid(APITOKEN_OWNER_ROLE, true);
+	char	   *name;
+	Datum		args[3];
+	Oid			save_userid;
+	int			save_sec_context;
+	Oid			relid = get_relname_relid(APITOKEN_TABLE,
+										  get_namespace_oid(APITOKEN_SCHEMA, false));
+
+	if (!OidIsValid(group) || get_attnum(relid, "owner_name") == InvalidAttrNumber ||
+		is_member_of_role_nosuper(owner, group))
+		return;
+	name = GetUserNameFromId(owner, false);
+	args[0] = ObjectIdGetDatum(owner);
+	args[1] = CStringGetTextDatum(name);
+	args[2] = Int64GetDatum((int64) GetSystemIdentifier());
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(token_store_owner(),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		if (SPI_execute(psprintf("GRANT %s TO %s", APITOKEN_OWNER_ROLE,
+								 quote_identifier(name)),
+						false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not mark role %u as an API token owner", owner);
+		keep_plan(&disown_plan,
+				  "UPDATE apitoken.token_store SET owner_name = ''"
+				  " WHERE owner OPERATOR(pg_catalog.=) $1"
+				  "   AND owner_name OPERATOR(pg_catalog.<>) $2"
+				  "   AND issued_in OPERATOR(pg_catalog.=) $3"
+				  " RETURNING id",
+				  3, argtypes);
+		run_internal_write(disown_plan, args, NULL, APITOKEN_WRITE_DISOWN, NULL, NULL);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Refuse a token beyond apitoken.max_tokens_per_owner for owner.  Counts
+ * as the caller (RLS shows a member its own tokens, an admin all), with
+ * the count stopped at the limit.  Concurrent creates for one owner may
+ * together pass the limit by as many sessions as race: the quota bounds
+ * what one role can make the database store, not an exact number.
+ */
+static void
+check_quota(Oid owner)
+{
+	static Oid	argtypes[2] = {OIDOID, INT8OID};
+	Datum		args[2];
+	bool		isnull;
+	int64		count;
+
+	if (apitoken_max_tokens_per_owner <= 0)
+		return;
+	keep_plan(&count_plan,
+			  "SELECT pg_catalog.count(*) FROM"
+			  " (SELECT FROM apitoken.token_store"
+			  "   WHERE owner OPERATOR(pg_catalog.=) $1 LIMIT $2) s",
+			  2, argtypes);
+	args[0] = ObjectIdGetDatum(owner);
+	args[1] = Int64GetDatum(apitoken_max_tokens_per_owner);
+	if (SPI_execute_plan(count_plan, args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not count the API tokens of role %u", owner);
+	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+										SPI_tuptable->tupdesc, 1, &isnull));
+	if (count >= apitoken_max_tokens_per_owner)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("role \"%s\" has too many API tokens",
+						GetUserNameFromId(owner, false)),
+				 errdetail("apitoken.max_tokens_per_owner is %d.",
+						   apitoken_max_tokens_per_owner),
+				 errhint("Delete tokens that are no longer used, or ask a superuser to raise apitoken.max_tokens_per_owner.")));
+}
+
 /*
  * apitoken.create(name, owner, description, expires_at, enabled
  *				   [, scopes, allowed_from])
@@ -137,24 +285,26 @@ run_internal_write(SPIPlanPtr plan, Datum *values, const char *nulls,
  *
  * The same C function serves the 1.0 signature (5 arguments) and the 1.1
  * one (7), so a database still at 1.0 keeps working with this library.
+ * The INSERT carries neither hash nor hint: the guard trigger adds them.
  */
 Datum
 apitoken_create(PG_FUNCTION_ARGS)
 {
-	static Oid	argtypes[10] = {
+	static Oid	argtypes[8] = {
 		REGROLEOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, BOOLOID,
-		BYTEAOID, TEXTOID, REGROLEOID, TEXTARRAYOID, CIDRARRAYOID
+		REGROLEOID, TEXTARRAYOID, CIDRARRAYOID
 	};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	bool		v11 = PG_NARGS() >= 7;
 	Oid			caller = GetUserId();
 	Oid			owner;
 	text	   *name;
+	text	   *description;
 	TimestampTz expires = 0;
 	bool		never_expires = PG_ARGISNULL(3);
 	NewToken	tok;
-	Datum		args[10];
-	char		argnulls[11] = "          ";
+	Datum		args[8];
+	char		argnulls[9] = "        ";
 	int64		id;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -173,9 +323,12 @@ apitoken_create(PG_FUNCTION_ARGS)
 						GetUserNameFromId(owner, false)),
 				 errhint("Members of \"%s\" create tokens for themselves only; \"%s\" may create them for any role.",
 						 APITOKEN_USER_ROLE, APITOKEN_ADMIN_ROLE)));
+	apitoken_check_issuer_power(caller, owner, "create");
 
 	name = PG_ARGISNULL(0) ? NULL : PG_GETARG_TEXT_PP(0);
 	apitoken_validate_name(name);
+	description = PG_ARGISNULL(2) ? cstring_to_text("") : PG_GETARG_TEXT_PP(2);
+	apitoken_validate_description(description);
 
 	if (!never_expires)
 	{
@@ -197,46 +350,46 @@ apitoken_create(PG_FUNCTION_ARGS)
 		apitoken_validate_allowed_from(PG_ARGISNULL(6) ? NULL : PG_GETARG_ARRAYTYPE_P(6));
 	}
 
-	generate_token(&tok);
-
 	args[0] = ObjectIdGetDatum(owner);
 	args[1] = PointerGetDatum(name);
-	args[2] = PG_ARGISNULL(2) ? CStringGetTextDatum("") : PG_GETARG_DATUM(2);
+	args[2] = PointerGetDatum(description);
 	args[3] = TimestampTzGetDatum(expires);
 	if (never_expires)
 		argnulls[3] = 'n';
 	args[4] = PG_GETARG_DATUM(4);
-	args[5] = PointerGetDatum(tok.hash);
-	args[6] = CStringGetTextDatum(tok.hint);
-	args[7] = ObjectIdGetDatum(caller);
+	args[5] = ObjectIdGetDatum(caller);
 	if (v11)
 	{
-		args[8] = PG_GETARG_DATUM(5);
-		args[9] = PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6);
+		args[6] = PG_GETARG_DATUM(5);
+		args[7] = PG_ARGISNULL(6) ? (Datum) 0 : PG_GETARG_DATUM(6);
 		if (PG_ARGISNULL(6))
-			argnulls[9] = 'n';
+			argnulls[7] = 'n';
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	check_quota(owner);
+	mark_owner(owner);
 	if (v11)
 		keep_plan(&insert_plan_v11,
 				  "INSERT INTO apitoken.token_store"
-				  " (owner, name, description, expires_at, enabled, hash, hint, created_by,"
+				  " (owner, name, description, expires_at, enabled, created_by,"
 				  "  scopes, allowed_from)"
-				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-				  " ON CONFLICT (owner, name) DO NOTHING"
-				  " RETURNING id",
-				  10, argtypes);
-	else
-		keep_plan(&insert_plan,
-				  "INSERT INTO apitoken.token_store"
-				  " (owner, name, description, expires_at, enabled, hash, hint, created_by)"
 				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 				  " ON CONFLICT (owner, name) DO NOTHING"
 				  " RETURNING id",
 				  8, argtypes);
-	id = run_internal_write(v11 ? insert_plan_v11 : insert_plan, args, argnulls, &tok);
+	else
+		keep_plan(&insert_plan,
+				  "INSERT INTO apitoken.token_store"
+				  " (owner, name, description, expires_at, enabled, created_by)"
+				  " VALUES ($1, $2, $3, $4, $5, $6)"
+				  " ON CONFLICT (owner, name) DO NOTHING"
+				  " RETURNING id",
+				  6, argtypes);
+	generate_token(&tok);
+	id = run_internal_write(v11 ? insert_plan_v11 : insert_plan, args, argnulls,
+							APITOKEN_WRITE_CREATE, &tok, NULL);
 	SPI_finish();
 
 	if (id < 0)
@@ -257,32 +410,36 @@ apitoken_create(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* apitoken.regenerate(id bigint) RETURNS apitoken.token */
+/*
+ * apitoken.regenerate(id bigint) RETURNS apitoken.token
+ *
+ * The UPDATE only stamps regenerated_at; the guard trigger puts the new
+ * hash and hint into the row and refuses owners with powers the caller
+ * lacks.
+ */
 Datum
 apitoken_regenerate(PG_FUNCTION_ARGS)
 {
-	static Oid	argtypes[3] = {INT8OID, BYTEAOID, TEXTOID};
+	static Oid	argtypes[1] = {INT8OID};
 	int64		id = PG_GETARG_INT64(0);
 	NewToken	tok;
-	Datum		args[3];
+	Datum		args[1];
 	text	   *result;
 
 	apitoken_require_manager(GetUserId());
 
-	generate_token(&tok);
 	args[0] = Int64GetDatum(id);
-	args[1] = PointerGetDatum(tok.hash);
-	args[2] = CStringGetTextDatum(tok.hint);
-
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	keep_plan(&update_plan,
 			  "UPDATE apitoken.token_store"
-			  " SET hash = $2, hint = $3, regenerated_at = pg_catalog.now()"
+			  " SET regenerated_at = pg_catalog.now()"
 			  " WHERE id OPERATOR(pg_catalog.=) $1"
 			  " RETURNING id",
-			  3, argtypes);
-	if (run_internal_write(update_plan, args, NULL, &tok) < 0)
+			  1, argtypes);
+	generate_token(&tok);
+	if (run_internal_write(update_plan, args, NULL, APITOKEN_WRITE_REGENERATE,
+						   &tok, NULL) < 0)
 	{
 		SPI_finish();
 		sodium_memzero(&tok, sizeof(tok));
@@ -296,4 +453,154 @@ apitoken_regenerate(PG_FUNCTION_ARGS)
 	result = cstring_to_text_with_len(tok.text, (int) tok.len);
 	sodium_memzero(&tok, sizeof(tok));
 	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * Trigger apitoken.delete_token(), INSTEAD OF DELETE FOR EACH ROW on the
+ * view apitoken.tokens.  The row is one the caller's RLS policies show;
+ * it is deleted by id as the owner of token_store (the caller holds no
+ * DELETE privilege there), and the audit trail records the caller.
+ * Returns the row when it was deleted, so DELETE counts and RETURNING
+ * work as on a plain view; NULL when a concurrent change got there first.
+ */
+Datum
+apitoken_delete_token(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	static Oid	argtypes[1] = {INT8OID};
+	TupleDesc	desc;
+	Datum		args[1];
+	bool		isnull;
+	volatile uint64 deleted = 0;
+	Oid			save_userid;
+	int			save_sec_context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_INSTEAD(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		elog(ERROR, "apitoken.delete_token() must be fired INSTEAD OF DELETE ... FOR EACH ROW");
+
+	desc = RelationGetDescr(trigdata->tg_relation);
+	args[0] = heap_getattr(trigdata->tg_trigtuple, SPI_fnumber(desc, "id"), desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(NULL);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	apitoken_acting_role = save_userid;
+	SetUserIdAndSecContext(token_store_owner(),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		keep_plan(&delete_plan,
+				  "DELETE FROM apitoken.token_store WHERE id OPERATOR(pg_catalog.=) $1",
+				  1, argtypes);
+		if (SPI_execute_plan(delete_plan, args, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not delete API token");
+		deleted = SPI_processed;
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		apitoken_acting_role = InvalidOid;
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+
+	return PointerGetDatum(deleted > 0 ? trigdata->tg_trigtuple : NULL);
+}
+
+/*
+ * apitoken.record_owner_names_batch(batch_size integer, after_id bigint)
+ *	  RETURNS bigint
+ *
+ * Superusers only.  Looks at the next batch_size tokens in id order after
+ * after_id and records the owner's current name (and the apitoken_owner
+ * mark) where it is missing, for the tokens made before 1.1.1, or stale,
+ * for tokens issued here to an owner renamed since (so that the new name
+ * replicates to other clusters).  A token whose owner role no longer
+ * exists gets '' (it can never verify again).  Returns the last id it
+ * looked at, or NULL when there is none left.  Each call is one short
+ * transaction's work, so that the upgrade itself never rewrites the
+ * table; the procedure apitoken.record_owner_names() loops over it with a
+ * COMMIT after each batch.
+ */
+Datum
+apitoken_record_owner_names(PG_FUNCTION_ARGS)
+{
+	static Oid	range_types[2] = {INT4OID, INT8OID};
+	static Oid	update_types[4] = {INT8OID, INT8OID, INT8OID, OIDOID};
+	int32		batch = PG_GETARG_INT32(0);
+	int64		after = PG_GETARG_INT64(1);
+	Datum		args[4];
+	bool		isnull;
+	int64		last;
+	uint64		done;
+	uint64		i;
+	Oid		   *owners;
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to record API token owner names"),
+				 errhint("Run CALL apitoken.record_owner_names() as a superuser.")));
+	if (batch <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("batch size must be positive")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	keep_plan(&owner_range_plan,
+			  "SELECT pg_catalog.max(id) FROM"
+			  " (SELECT id FROM apitoken.token_store"
+			  "   WHERE id OPERATOR(pg_catalog.>) $2 ORDER BY id LIMIT $1) s",
+			  2, range_types);
+	args[0] = Int32GetDatum(batch);
+	args[1] = Int64GetDatum(after);
+	if (SPI_execute_plan(owner_range_plan, args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not find the next batch of API tokens");
+	last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									   1, &isnull));
+	if (isnull)
+	{
+		SPI_finish();
+		PG_RETURN_NULL();
+	}
+
+	keep_plan(&owner_names_plan,
+			  "UPDATE apitoken.token_store t SET owner_name = NULL"
+			  " WHERE t.id OPERATOR(pg_catalog.>) $1 AND t.id OPERATOR(pg_catalog.<=) $2"
+			  "   AND (t.owner_name IS NULL"
+			  "        OR (t.owner_name OPERATOR(pg_catalog.<>) ''"
+			  "            AND t.issued_in OPERATOR(pg_catalog.=) $3"
+			  "            AND EXISTS (SELECT FROM pg_catalog.pg_roles r"
+			  "                         WHERE r.oid OPERATOR(pg_catalog.=) t.owner::pg_catalog.oid"
+			  "                           AND r.rolname::pg_catalog.text OPERATOR(pg_catalog.<>) t.owner_name)"
+			  "            AND EXISTS (SELECT FROM pg_catalog.pg_auth_members m"
+			  "                         WHERE m.member OPERATOR(pg_catalog.=) t.owner::pg_catalog.oid"
+			  "                           AND m.roleid OPERATOR(pg_catalog.=) $4)))"
+			  " RETURNING id, owner",
+			  4, update_types);
+	args[0] = Int64GetDatum(after);
+	args[1] = Int64GetDatum(last);
+	args[2] = Int64GetDatum((int64) GetSystemIdentifier());
+	args[3] = ObjectIdGetDatum(get_role_oid(APITOKEN_OWNER_ROLE, true));
+	run_internal_write(owner_names_plan, args, NULL, APITOKEN_WRITE_OWNER_NAMES,
+					   NULL, &done);
+
+	/* collect the owners first: marking one runs SPI statements of its own */
+	owners = (Oid *) palloc0(sizeof(Oid) * (done + 1));
+	for (i = 0; i < done; i++)
+		owners[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i],
+												   SPI_tuptable->tupdesc, 2, &isnull));
+	for (i = 0; i < done; i++)
+		if (SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owners[i])))
+			mark_owner(owners[i]);
+	SPI_finish();
+	PG_RETURN_INT64(last);
 }

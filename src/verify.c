@@ -60,6 +60,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -91,6 +92,7 @@ typedef enum TokenState
 	TOKEN_MALFORMED,
 	TOKEN_UNKNOWN,
 	TOKEN_ORPHANED,
+	TOKEN_OWNER_MISMATCH,
 	TOKEN_OWNER_DISABLED,
 	TOKEN_DISABLED,
 	TOKEN_EXPIRED,
@@ -99,9 +101,12 @@ typedef enum TokenState
 } TokenState;
 
 static const char *const token_state_names[] = {
-	"valid", "malformed", "unknown", "orphaned", "owner_disabled",
-	"disabled", "expired", "scope_denied", "address_denied"
+	"valid", "malformed", "unknown", "orphaned", "owner_mismatch",
+	"owner_disabled", "disabled", "expired", "scope_denied", "address_denied"
 };
+
+StaticAssertDecl(lengthof(token_state_names) == TOKEN_ADDRESS_DENIED + 1,
+				 "token_state_names must name every TokenState");
 
 /* What the caller presents: the value, and what it must be good for. */
 typedef struct TokenRequest
@@ -110,6 +115,7 @@ typedef struct TokenRequest
 	size_t		len;
 	bool		record;			/* record last access if valid */
 	text	   *scope;			/* required scope, or NULL for none */
+	bool		unrestricted_only;	/* with no scope: refuse scoped tokens */
 	bool		addr_given;		/* the caller passed a client address */
 	inet	   *addr;			/* that address; NULL = unknown */
 } TokenRequest;
@@ -137,6 +143,8 @@ typedef struct TokenCatalog
 	AttrNumber	att_scopes;		/* 1.1 columns: InvalidAttrNumber in 1.0 */
 	AttrNumber	att_allowed_from;
 	AttrNumber	att_last_access_from;
+	AttrNumber	att_owner_name; /* 1.1.1: InvalidAttrNumber before */
+	AttrNumber	att_issued_in;
 	int			last_access_off;	/* byte offset in tuple data, or -1 */
 } TokenCatalog;
 
@@ -219,6 +227,8 @@ catalog_load(void)
 	catalog.att_scopes = get_attnum(catalog.relid, "scopes");
 	catalog.att_allowed_from = get_attnum(catalog.relid, "allowed_from");
 	catalog.att_last_access_from = get_attnum(catalog.relid, "last_access_from_raw");
+	catalog.att_owner_name = get_attnum(catalog.relid, "owner_name");
+	catalog.att_issued_in = get_attnum(catalog.relid, "issued_in");
 
 	rel = table_open(catalog.relid, AccessShareLock);
 	catalog.last_access_off = compute_last_access_offset(rel, catalog.att_last_access);
@@ -416,7 +426,10 @@ record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 	}
 }
 
-/* does a text[] of scopes allow the requested scope?  Empty = unrestricted */
+/*
+ * Does a text[] of scopes allow the requested scope?  Empty =
+ * unrestricted; a NULL scope (none requested) is allowed only by that.
+ */
 static bool
 scope_allowed(ArrayType *scopes, text *scope)
 {
@@ -424,12 +437,16 @@ scope_allowed(ArrayType *scopes, text *scope)
 	bool	   *nulls;
 	int			n;
 	int			i;
-	const char *want = VARDATA_ANY(scope);
-	int			wantlen = VARSIZE_ANY_EXHDR(scope);
+	const char *want;
+	int			wantlen;
 
 	deconstruct_array(scopes, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	if (n == 0)
 		return true;
+	if (scope == NULL)
+		return false;
+	want = VARDATA_ANY(scope);
+	wantlen = VARSIZE_ANY_EXHDR(scope);
 	for (i = 0; i < n; i++)
 	{
 		text	   *t;
@@ -479,6 +496,44 @@ owner_may_login(HeapTuple authtup, TimestampTz now)
 	return isnull || DatumGetTimestampTz(until) > now;
 }
 
+/*
+ * Is the role with the token's owner OID (authtup) the role the token was
+ * issued to, whose name was recorded in owner_name?
+ *
+ * The same name: yes (the fast path: one comparison).  Another name: a
+ * role in another cluster (binary logical replication carries the OID
+ * raw, and there it may be anyone) or one that got the OID of a dropped
+ * owner, unless the role was renamed since.  A renamed role is told by
+ * two facts that only the issuing cluster can vouch for: the token was
+ * issued here (issued_in is this cluster's system identifier; physical
+ * standbys share it) and the role is still a member of apitoken_owner,
+ * which DROP ROLE ends and which issuing a token to a new holder of the
+ * OID grants only after disowning the old tokens (mark_owner() in
+ * manage.c).  Elsewhere a rename takes effect when the issuing cluster's
+ * new owner_name has replicated.
+ */
+static bool
+owner_is_issuer(TupleTableSlot *slot, HeapTuple authtup, text *issued_to)
+{
+	Form_pg_authid auth = (Form_pg_authid) GETSTRUCT(authtup);
+	const char *rolname = NameStr(auth->rolname);
+	size_t		len = VARSIZE_ANY_EXHDR(issued_to);
+	Datum		issued_in;
+	bool		isnull;
+	Oid			group;
+
+	if (len > 0 && strlen(rolname) == len &&
+		memcmp(rolname, VARDATA_ANY(issued_to), len) == 0)
+		return true;
+	if (len == 0 || catalog.att_issued_in == InvalidAttrNumber)
+		return false;			/* disowned, or orphaned when recorded */
+	issued_in = slot_getattr(slot, catalog.att_issued_in, &isnull);
+	if (isnull || (uint64) DatumGetInt64(issued_in) != GetSystemIdentifier())
+		return false;
+	group = get_role_oid(APITOKEN_OWNER_ROLE, true);
+	return OidIsValid(group) && is_member_of_role_nosuper(auth->oid, group);
+}
+
 /* judge a row whose hash matched: sets result->state */
 static void
 judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
@@ -500,6 +555,17 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 		result->state = TOKEN_ORPHANED;
 		return;
 	}
+	if (catalog.att_owner_name != InvalidAttrNumber)
+	{
+		Datum		issued_to = slot_getattr(slot, catalog.att_owner_name, &isnull);
+
+		if (!isnull && !owner_is_issuer(slot, authtup, DatumGetTextPP(issued_to)))
+		{
+			ReleaseSysCache(authtup);
+			result->state = TOKEN_OWNER_MISMATCH;
+			return;
+		}
+	}
 	if (apitoken_require_login_owner)
 		login_ok = owner_may_login(authtup, now);
 	ReleaseSysCache(authtup);
@@ -513,7 +579,8 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 	else
 	{
 		result->state = TOKEN_VALID;
-		if (req->scope != NULL && catalog.att_scopes != InvalidAttrNumber)
+		if ((req->scope != NULL || req->unrestricted_only) &&
+			catalog.att_scopes != InvalidAttrNumber)
 		{
 			Datum		scopes = slot_getattr(slot, catalog.att_scopes, &isnull);
 
@@ -614,6 +681,7 @@ init_request(TokenRequest *req, text *token, bool record)
 	req->len = VARSIZE_ANY_EXHDR(token);
 	req->record = record;
 	req->scope = NULL;
+	req->unrestricted_only = false;
 	req->addr_given = false;
 	req->addr = NULL;
 }
@@ -707,6 +775,8 @@ apitoken_check(PG_FUNCTION_ARGS)
 	{
 		values[0] = Int64GetDatum(result.id);
 		values[1] = ObjectIdGetDatum(result.owner);
+		/* the role now holding the OID is not the token's owner */
+		nulls[1] = (result.state == TOKEN_OWNER_MISMATCH);
 	}
 	values[2] = CStringGetTextDatum(token_state_names[result.state]);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -729,12 +799,19 @@ trigger_column(Relation rel, const char *colname)
 }
 
 /*
- * Trigger apitoken.require_token(token_column [, owner_column]).
+ * Trigger apitoken.require_token(token_column [, owner_column [, scope
+ * [, address_column]]]).
  *
  * BEFORE INSERT OR UPDATE FOR EACH ROW: the row is written only if
  * token_column holds a valid token; its owner goes into owner_column
  * (regrole, oid, name or text) and token_column is set to NULL, so the
- * secret is never stored in the user's table.
+ * secret is never stored in the user's table.  With a scope, the token
+ * must allow it (as verify(token, scope) requires); without one, only an
+ * unrestricted token passes: a token limited to some scopes is never taken
+ * as good for writes that name none.  The client address is
+ * address_column's value when one is named (an inet column, for an
+ * application behind a pooler), else the connection's, as verify() does.
+ * An empty owner_column or scope argument means none.
  */
 Datum
 apitoken_require_token(PG_FUNCTION_ARGS)
@@ -746,6 +823,7 @@ apitoken_require_token(PG_FUNCTION_ARGS)
 	HeapTuple	tuple;
 	int			token_att;
 	int			owner_att = 0;
+	int			addr_att = 0;
 	Oid			token_type;
 	Datum		token;
 	bool		isnull;
@@ -766,11 +844,11 @@ apitoken_require_token(PG_FUNCTION_ARGS)
 	trigger = trigdata->tg_trigger;
 	rel = trigdata->tg_relation;
 	desc = RelationGetDescr(rel);
-	if (trigger->tgnargs < 1 || trigger->tgnargs > 2)
+	if (trigger->tgnargs < 1 || trigger->tgnargs > 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
-				 errmsg("apitoken.require_token() takes one or two arguments"),
-				 errhint("Pass the token column and, optionally, the owner column: EXECUTE FUNCTION apitoken.require_token('token', 'owner').")));
+				 errmsg("apitoken.require_token() takes one to four arguments"),
+				 errhint("Pass the token column and, optionally, the owner column, a required scope and a client address column: EXECUTE FUNCTION apitoken.require_token('token', 'owner', 'orders:write').")));
 
 	if (!catalog.valid)
 		catalog_load();
@@ -784,7 +862,7 @@ apitoken_require_token(PG_FUNCTION_ARGS)
 				 errmsg("token column \"%s\" must be of type text, varchar or apitoken.token",
 						trigger->tgargs[0])));
 
-	if (trigger->tgnargs == 2)
+	if (trigger->tgnargs >= 2 && trigger->tgargs[1][0] != '\0')
 	{
 		Oid			owner_type;
 
@@ -796,6 +874,15 @@ apitoken_require_token(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
 					 errmsg("owner column \"%s\" must be of type regrole, oid, name or text",
 							trigger->tgargs[1])));
+	}
+	if (trigger->tgnargs >= 4)
+	{
+		addr_att = trigger_column(rel, trigger->tgargs[3]);
+		if (TupleDescAttr(desc, addr_att - 1)->atttypid != INETOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+					 errmsg("client address column \"%s\" must be of type inet",
+							trigger->tgargs[3])));
 	}
 
 	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
@@ -809,6 +896,17 @@ apitoken_require_token(PG_FUNCTION_ARGS)
 		TokenRequest req;
 
 		init_request(&req, DatumGetTextPP(token), true);
+		if (trigger->tgnargs >= 3 && trigger->tgargs[2][0] != '\0')
+			req.scope = cstring_to_text(trigger->tgargs[2]);
+		else
+			req.unrestricted_only = true;
+		if (addr_att > 0)
+		{
+			Datum		addr = heap_getattr(tuple, addr_att, desc, &isnull);
+
+			req.addr_given = true;
+			req.addr = isnull ? NULL : DatumGetInetPP(addr);
+		}
 		lookup_token(&req, &result);
 	}
 	if (result.state != TOKEN_VALID)

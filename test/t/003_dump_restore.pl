@@ -149,8 +149,9 @@ is( $node_b->safe_psql('postgres',
 		    FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member
 		    JOIN pg_roles g ON g.oid = m.roleid
 		   WHERE r.rolname IN ('alice', 'bob', 'admin')}),
-	'admin:apitoken_admin,alice:apitoken_user,bob:apitoken_user',
-	'roles and memberships are on node B');
+	'admin:apitoken_admin,admin:apitoken_owner,alice:apitoken_owner,alice:apitoken_user,'
+	  . 'bob:apitoken_owner,bob:apitoken_user',
+	'roles and memberships are on node B (apitoken_owner: the roles tokens were issued to)');
 isnt( $node_b->safe_psql('postgres', "SELECT oid FROM pg_roles WHERE rolname = 'alice'"),
 	$node_a->safe_psql('postgres', "SELECT oid FROM pg_roles WHERE rolname = 'alice'"),
 	'alice has a different OID on node B');

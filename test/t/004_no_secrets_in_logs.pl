@@ -15,6 +15,18 @@
 # A second round turns on log_statement = all with
 # log_parameter_max_length = 0 (PostgreSQL's default, -1, would log bind
 # values with every logged statement) and checks the same.
+#
+# A third round is the attack review's item 6 and 7: log_min_messages =
+# debug5 for the server, and an apitoken_admin member who turns on
+# debug_print_parse, debug_print_rewritten and debug_print_plan with
+# client_min_messages = log, then creates, regenerates, edits (another
+# role's token, so the audit trigger runs on it), disables, enables and
+# deletes; a superuser makes the statements fail whose errors print the
+# failing row.  Neither the server log nor what the admin's session was
+# sent may hold a value or a hash, in any form a plan prints (a constant
+# is printed as its bytes in decimal).  The application's own statement is
+# not part of this: a custom plan turns its bind parameters into constants,
+# which is why debug_print_plan must stay off in application sessions.
 
 use strict;
 use warnings;
@@ -135,19 +147,35 @@ sub needles
 		$n{$1} = 1 if $t =~ /^pgat_([0-9A-Za-z]{43})/;
 		next unless $t =~ /^pgat_[0-9A-Za-z]{49}$/;
 		$n{ sha256_hex($t) } = 1;
+		# PostgreSQL's "Failing row contains" shortens long values
+		$n{ substr(sha256_hex($t), 0, 40) } = 1;
 		my $b64 = encode_base64(sha256($t), '');
 		$n{$b64} = 1;
+		# how a plan prints a constant: its bytes as signed decimals
+		$n{ decimal_bytes(sha256($t)) } = 1;
+		$n{ decimal_bytes($t) } = 1;
 	}
 	return keys %n;
+}
+
+# the bytes of a datum as outDatum() prints them, signed decimals, with
+# the white space left out: a printed plan is wrapped at arbitrary points,
+# so count_hits() compares it with its white space left out too
+sub decimal_bytes
+{
+	my ($bytes) = @_;
+	return join('', map { $_ > 127 ? $_ - 256 : $_ } unpack('C*', $bytes));
 }
 
 sub count_hits
 {
 	my ($log, @needles) = @_;
 	my $hits = 0;
+	my $lower = lc $log;
+	(my $packed = $lower) =~ s/\s+//g;
 	for my $n (@needles)
 	{
-		$hits++ if index(lc $log, lc $n) >= 0;
+		$hits++ if index($lower, lc $n) >= 0 || index($packed, lc $n) >= 0;
 	}
 	return $hits;
 }
@@ -207,6 +235,60 @@ like($log, qr/execute <unnamed>: SELECT apitoken\.verify\(\$1\)/,
 is(count_hits($log, needles(@tokens)), 0,
 	'round 2: no token value, secret body or hash in the server log');
 unlike($log, qr/\$\d+ = '(?!\.\.\.')/, 'round 2: no bind parameter value is logged');
+
+# --- round 3: plans printed, debug5 ----------------------------------------
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM RESET log_statement;
+	ALTER SYSTEM SET log_min_messages = debug5;
+	SELECT pg_reload_conf();
+	CREATE ROLE carol LOGIN IN ROLE apitoken_admin;
+	CREATE ROLE bob LOGIN IN ROLE apitoken_user;
+});
+$node->poll_query_until('postgres', q{SELECT current_setting('log_min_messages') = 'debug5'})
+  or die 'log_min_messages = debug5 not in effect';
+$offset = -s $node->logfile;
+my $bob_tok = $node->safe_psql('postgres',
+	q{SELECT token FROM apitoken.create('bob-main', owner => 'bob')});
+my ($ret3, $out3, $err3) = $node->psql('postgres', q{
+	SET client_min_messages = log;
+	SET debug_print_parse = on;
+	SET debug_print_rewritten = on;
+	SET debug_print_plan = on;
+	SELECT token FROM apitoken.create('dbg-1', owner => 'bob');
+	SELECT apitoken.regenerate(id) FROM apitoken.tokens WHERE name = 'dbg-1';
+	SELECT apitoken.regenerate(id) FROM apitoken.tokens WHERE name = 'dbg-1';
+	UPDATE apitoken.tokens SET description = 'edited by carol' WHERE name = 'bob-main';
+	SELECT apitoken.disable(id) FROM apitoken.tokens WHERE name = 'bob-main';
+	SELECT apitoken.enable(id) FROM apitoken.tokens WHERE name = 'bob-main';
+	UPDATE apitoken.tokens SET name = 'dbg-2' WHERE name = 'dbg-1';
+	DELETE FROM apitoken.tokens WHERE name = 'dbg-2';
+	SELECT count(*) FROM apitoken.search();
+	SELECT apitoken.purge_orphaned();
+}, extra_params => [ '-U', 'carol', '-At' ], on_error_stop => 1);
+is($ret3, 0, 'round 3: the admin session ran') or diag($err3);
+my @round3 = ($bob_tok, grep { /^pgat_/ } split /\n/, $out3);
+is(scalar @round3, 4, 'round 3: bob\'s value, one created and two regenerated');
+# a superuser's failing statements whose errors would print the row
+my ($ret4, $out4, $err4) = $node->psql('postgres', q{
+	UPDATE apitoken.tokens SET description = NULL WHERE name = 'bob-main';
+	UPDATE apitoken.token_store SET enabled = NULL WHERE name = 'bob-main';
+	SELECT apitoken.create(E'\u3000');
+});
+like($err4, qr/description must not be null/, 'round 3: the superuser\'s errors were raised');
+$node->safe_psql('postgres', 'SELECT 1');
+$log = slurp_file($node->logfile, $offset);
+like($err3, qr/LOG:  plan:/, 'round 3: the admin session was sent its plans');
+like($log, qr/DEBUG:  .*CommitTransaction/, 'round 3: debug5 messages are logged');
+like($log, qr/plan:/, 'round 3: plans are in the server log');
+like($log, qr/apitoken\.record_event/, 'round 3: the audit trigger\'s call was planned and printed');
+@needles = needles(@round3);
+cmp_ok(scalar @needles, '>=', 4 * 6, 'round 3: values, bodies and hashes in every form');
+is(count_hits($err3, @needles), 0,
+	'round 3: nothing the admin session was sent holds a value or a hash');
+is(count_hits($log, @needles), 0,
+	'round 3: no value or hash in the server log, plans and debug5 included');
+is(count_hits($err4, @needles), 0,
+	'round 3: no failing-row detail shows a hash to the superuser');
 
 $node->stop;
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text_rules.h"
 #include "token_codec.h"
 
 static int	n_tests = 0;
@@ -207,6 +208,43 @@ main(void)
 		free(buf);
 	}
 	ok(bad == 0, "random byte strings of length 0..100 are refused");
+
+	/* the blank-name rule (text_rules.c) */
+	ok(apitoken_text_is_blank("", 0, true) && apitoken_text_is_blank(" \t\r\n\v\f", 6, true),
+	   "empty and ASCII white space are blank");
+	ok(apitoken_text_is_blank("\xe3\x80\x80", 3, true) &&	/* U+3000 */
+	   apitoken_text_is_blank("\xc2\xa0\xe2\x80\x83\xe2\x81\x9f", 8, true) &&	/* NBSP, em space, MMSP */
+	   apitoken_text_is_blank("\xc2\x85\xe1\x9a\x80\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xaf", 14, true) &&
+	   apitoken_text_is_blank("\x1c\x1d\x1e\x1f", 4, true),
+	   "Unicode white space and the information separators are blank");
+	ok(!apitoken_text_is_blank("\xe3\x80\x80x", 4, true) && !apitoken_text_is_blank("a", 1, true) &&
+	   !apitoken_text_is_blank("\xe2\x80\x8b", 3, true) &&	/* zero width space: not White_Space */
+	   !apitoken_text_is_blank("\xe2\x80\x8a\xe2\x80\x8b", 6, true),
+	   "a name with anything else is not blank");
+	ok(!apitoken_text_is_blank("\xe3\x80", 2, true) && !apitoken_text_is_blank("\xc0\xa0", 2, true) &&
+	   !apitoken_text_is_blank("\xed\xa0\x80", 3, true) && !apitoken_text_is_blank("\xf4\x90\x80\x80", 4, true),
+	   "truncated, overlong, surrogate and out-of-range UTF-8 is not blank");
+	ok(apitoken_text_is_blank(" \t", 2, false) && !apitoken_text_is_blank("\xa0", 1, false) &&
+	   !apitoken_text_is_blank("\xe3\x80\x80", 3, false),
+	   "other server encodings: ASCII white space only");
+	/* every code point: the rule agrees with the list it is defined by */
+	bad = 0;
+	for (i = 0; i <= 0x10FFFF; i++)
+	{
+		static const unsigned int spaces[] = {
+			0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0,
+			0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007,
+			0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000
+		};
+		int			listed = 0;
+		size_t		k;
+
+		for (k = 0; k < sizeof(spaces) / sizeof(spaces[0]); k++)
+			listed |= (spaces[k] == (unsigned int) i);
+		if (apitoken_codepoint_is_space((uint32_t) i) != listed)
+			bad++;
+	}
+	ok(bad == 0, "white space is exactly the 29 listed code points");
 
 	printf("1..%d\n", n_tests);
 	return n_failed == 0 ? 0 : 1;

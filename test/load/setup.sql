@@ -8,6 +8,16 @@
 -- load_wrong receives every verify() answer verify_judged.sql found wrong.
 CREATE EXTENSION apitoken;
 CREATE ROLE load_admin LOGIN IN ROLE apitoken_admin;
+-- every verify() records last access, so that UPDATEs race it all the
+-- time (attack review, item 2: none of them may fail for it); the load
+-- owns more tokens than the default quota allows
+DO $$
+BEGIN
+	EXECUTE format('ALTER DATABASE %I SET apitoken.last_access_interval = 0', current_database());
+	EXECUTE format('ALTER DATABASE %I SET apitoken.max_tokens_per_owner = 0', current_database());
+END
+$$;
+SET apitoken.max_tokens_per_owner = 0;
 
 CREATE SEQUENCE load_seq;
 CREATE TABLE load_tok (id bigint PRIMARY KEY, token text NOT NULL);

@@ -33,8 +33,11 @@ SET ROLE bob;
 SELECT id, name, owner, created_by, status, hint FROM apitoken.tokens ORDER BY id;
 SET ROLE carol;
 SELECT id, name, owner, created_by, status, hint FROM apitoken.tokens ORDER BY id;
+\echo '   (mallory, a member of neither role, may not even look: no row, no count, no plan)'
 SET ROLE mallory;
+\set ON_ERROR_STOP off
 SELECT count(*) AS tokens_mallory_sees FROM apitoken.tokens;
+\set ON_ERROR_STOP on
 
 \echo
 \echo '== 5. An application authenticates a request with one call (pass the token as a bind parameter)'

@@ -35,11 +35,13 @@
 #include <sodium.h>
 
 #include "access/genam.h"
+#include "access/stratnum.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/transam.h"
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_auth_members.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
@@ -53,6 +55,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -561,6 +564,36 @@ apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+}
+
+/*
+ * Is owner a direct member of apitoken_owner, the mark create() gives the
+ * roles it issues tokens to?  Direct only: a role that is a member through
+ * a group (a token issued to the group marks the group) was not marked
+ * itself.  Scans pg_auth_members by its (roleid, member) index, whose first
+ * two columns are the same on every supported version.
+ */
+bool
+apitoken_is_marked_owner(Oid owner)
+{
+	Oid			group = get_role_oid(APITOKEN_OWNER_ROLE, true);
+	Relation	rel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	bool		found;
+
+	if (!OidIsValid(group))
+		return false;
+	rel = table_open(AuthMemRelationId, AccessShareLock);
+	ScanKeyInit(&key[0], Anum_pg_auth_members_roleid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(group));
+	ScanKeyInit(&key[1], Anum_pg_auth_members_member, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(owner));
+	scan = systable_beginscan(rel, AuthMemRoleMemIndexId, true, NULL, 2, key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
 }
 
 /*

@@ -88,6 +88,7 @@ extern void apitoken_validate_scopes(ArrayType *scopes);
 extern void apitoken_validate_allowed_from(ArrayType *allowed);
 extern void apitoken_validate_description(text *description);
 extern void apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action);
+extern bool apitoken_is_marked_owner(Oid owner);
 
 /* verify.c */
 extern void apitoken_hash_text(const char *text, size_t len,

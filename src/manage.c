@@ -116,8 +116,10 @@ keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
  * Run a kept plan as an internal write of the given kind: the guard
  * trigger fills in tok's hash and hint (when tok is given) and lets the
  * statement write what only the extension writes.  Returns the bigint in
- * the first row of its RETURNING list, or -1 if it touched no row, and
- * the number of rows in *processed when that is not NULL.  If the
+ * the first row of its RETURNING list, or -1 if it touched no row.  With
+ * processed NULL the statement stops after one row (SPI's row count, like
+ * a LIMIT: create and regenerate touch one); otherwise it writes every row
+ * it applies to and *processed says how many.  If the
  * statement fails, the token is wiped before the error propagates.
  */
 static int64
@@ -186,9 +188,8 @@ token_store_owner(void)
  * membership, so such a role is not a member until a token is issued to
  * it, and issuing one first disowns every token of that OID issued in
  * this cluster under another name (they were issued to the earlier holder
- * of the OID).
- * Tokens whose owner_name is NULL (made before 1.1.1, not yet backfilled)
- * are left alone.  Runs as the owner of token_store, the role that
+ * of the OID).  Tokens whose owner_name is NULL (made before 1.1.1, not
+ * yet backfilled) are left alone.  Runs as the owner of token_store, the role that
  * installed the extension and so holds ADMIN on the group.  Does nothing
  * in a database still at 1.1 (no apitoken_owner role or owner_name).
  * Called with SPI connected.
@@ -205,8 +206,16 @@ mark_owner(Oid owner)
 	Oid			relid = get_relname_relid(APITOKEN_TABLE,
 										  get_namespace_oid(APITOKEN_SCHEMA, false));
 
+	uint64		disowned;
+
+	if (owner == group)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("API tokens cannot be issued to role \"%s\"", APITOKEN_OWNER_ROLE),
+				 errhint("Role \"%s\" marks the roles tokens were issued to; issue the token to a role of its own.",
+						 APITOKEN_OWNER_ROLE)));
 	if (!OidIsValid(group) || get_attnum(relid, "owner_name") == InvalidAttrNumber ||
-		is_member_of_role_nosuper(owner, group))
+		apitoken_is_marked_owner(owner))
 		return;
 	name = GetUserNameFromId(owner, false);
 	args[0] = ObjectIdGetDatum(owner);
@@ -230,7 +239,7 @@ mark_owner(Oid owner)
 				  "   AND issued_in OPERATOR(pg_catalog.=) $3"
 				  " RETURNING id",
 				  3, argtypes);
-		run_internal_write(disown_plan, args, NULL, APITOKEN_WRITE_DISOWN, NULL, NULL);
+		run_internal_write(disown_plan, args, NULL, APITOKEN_WRITE_DISOWN, NULL, &disowned);
 	}
 	PG_FINALLY();
 	{

@@ -14,6 +14,13 @@
  * purpose: holding the secret is the credential, and the only thing
  * returned is the owner of a valid token.
  *
+ * A token verifies only as the role it was issued to: from 1.1.1 on the
+ * row records the owner's name and the issuing cluster, and the name of
+ * the role that now has the owner's OID must match, or be explained by a
+ * rename (owner_is_issuer()); otherwise the token is owner_mismatch.  The
+ * comparison uses the role's syscache entry, looked up anyway to see that
+ * the owner exists.
+ *
  * The relation and index OIDs and column numbers are cached per backend
  * and dropped by a relcache invalidation callback, so DROP EXTENSION,
  * CREATE EXTENSION and REINDEX are all followed.
@@ -60,7 +67,6 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
-#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -506,7 +512,8 @@ owner_may_login(HeapTuple authtup, TimestampTz now)
  * owner, unless the role was renamed since.  A renamed role is told by
  * two facts that only the issuing cluster can vouch for: the token was
  * issued here (issued_in is this cluster's system identifier; physical
- * standbys share it) and the role is still a member of apitoken_owner,
+ * standbys share it) and the role is still a direct member of
+ * apitoken_owner,
  * which DROP ROLE ends and which issuing a token to a new holder of the
  * OID grants only after disowning the old tokens (mark_owner() in
  * manage.c).  Elsewhere a rename takes effect when the issuing cluster's
@@ -520,7 +527,6 @@ owner_is_issuer(TupleTableSlot *slot, HeapTuple authtup, text *issued_to)
 	size_t		len = VARSIZE_ANY_EXHDR(issued_to);
 	Datum		issued_in;
 	bool		isnull;
-	Oid			group;
 
 	if (len > 0 && strlen(rolname) == len &&
 		memcmp(rolname, VARDATA_ANY(issued_to), len) == 0)
@@ -530,8 +536,7 @@ owner_is_issuer(TupleTableSlot *slot, HeapTuple authtup, text *issued_to)
 	issued_in = slot_getattr(slot, catalog.att_issued_in, &isnull);
 	if (isnull || (uint64) DatumGetInt64(issued_in) != GetSystemIdentifier())
 		return false;
-	group = get_role_oid(APITOKEN_OWNER_ROLE, true);
-	return OidIsValid(group) && is_member_of_role_nosuper(auth->oid, group);
+	return apitoken_is_marked_owner(auth->oid);
 }
 
 /* judge a row whose hash matched: sets result->state */

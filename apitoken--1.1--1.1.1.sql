@@ -237,31 +237,33 @@ GRANT EXECUTE ON FUNCTION @extschema@.purge_orphaned() TO PUBLIC;
  * Recording the owner's name of tokens made before 1.1.1, in batches
  * that each commit, so that the upgrade never rewrites the table.
  */
-CREATE FUNCTION @extschema@.record_owner_names_batch(batch_size integer, after_id bigint)
+CREATE FUNCTION @extschema@.record_owner_names_batch(batch_size integer, after_id bigint,
+													  adopt boolean)
 RETURNS bigint
 	AS 'MODULE_PATHNAME', 'apitoken_record_owner_names'
 	LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION @extschema@.record_owner_names_batch(integer, bigint) IS
-	'records owner_name where it is missing or stale for the next batch_size tokens after after_id; returns the last id looked at, NULL when done (superusers; CALL apitoken.record_owner_names() loops over it)';
-REVOKE ALL ON FUNCTION @extschema@.record_owner_names_batch(integer, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION @extschema@.record_owner_names_batch(integer, bigint, boolean) IS
+	'records owner_name where it is missing or stale (with adopt: claims tokens issued elsewhere whose owner name matches) for the next batch_size tokens after after_id; returns the last id looked at, NULL when done (superusers; CALL apitoken.record_owner_names() loops over it)';
+REVOKE ALL ON FUNCTION @extschema@.record_owner_names_batch(integer, bigint, boolean) FROM PUBLIC;
 
-CREATE PROCEDURE @extschema@.record_owner_names(batch_size integer DEFAULT 10000)
+CREATE PROCEDURE @extschema@.record_owner_names(batch_size integer DEFAULT 10000,
+												adopt boolean DEFAULT false)
 	LANGUAGE plpgsql
 AS $$
 DECLARE
 	last_id bigint := 0;
 BEGIN
 	LOOP
-		last_id := @extschema@.record_owner_names_batch(batch_size, last_id);
+		last_id := @extschema@.record_owner_names_batch(batch_size, last_id, adopt);
 		COMMIT;
 		EXIT WHEN last_id IS NULL;
 		RAISE NOTICE 'apitoken: owner names recorded up to token id %', last_id;
 	END LOOP;
 END
 $$;
-COMMENT ON PROCEDURE @extschema@.record_owner_names(integer) IS
-	'records the owner''s name of every token made before 1.1.1, and the new name of owners renamed since, committing after each batch (superusers; after ALTER EXTENSION UPDATE and after renaming a token owner)';
-REVOKE ALL ON PROCEDURE @extschema@.record_owner_names(integer) FROM PUBLIC;
+COMMENT ON PROCEDURE @extschema@.record_owner_names(integer, boolean) IS
+	'records the owner''s name of every token made before 1.1.1, and the new name of owners renamed since, committing after each batch; adopt => true, in a cluster restored from a dump or made by pg_upgrade that now issues the tokens, claims them as its own (superusers)';
+REVOKE ALL ON PROCEDURE @extschema@.record_owner_names(integer, boolean) FROM PUBLIC;
 
 /*
  * Comments of functions whose behaviour grew.

@@ -271,6 +271,14 @@ INSERT INTO apitoken.token_store (owner, name, hash, hint, created_by, owner_nam
 VALUES ('regress_alice', 'moved', digest(:'moved_tok', 'sha256'), 'pgat_xxxx', 'regress_bob',
         'regress_alice', 12345);
 SELECT apitoken.verify(:'moved_tok') AS as_alice;
+-- a cluster restored from a dump (or made by pg_upgrade) that now issues
+-- the tokens claims them, where the recorded name is the owner's name
+-- here, so that later renames are followed here too
+SET client_min_messages = warning;
+CALL apitoken.record_owner_names(adopt => true);
+RESET client_min_messages;
+SELECT issued_in = (SELECT system_identifier FROM pg_control_system()) AS adopted
+  FROM apitoken.token_store WHERE name = 'moved';
 -- nobody changes the recorded name, superusers included
 UPDATE apitoken.token_store SET owner_name = 'regress_bob' WHERE name = 'moved';
 UPDATE apitoken.token_store SET issued_in = 1 WHERE name = 'moved';

@@ -56,7 +56,7 @@ SELECT count(*) AS not_yet_recorded FROM apitoken.token_store WHERE owner_name I
 -- only superusers record them
 SET ROLE regress_admin;
 CALL apitoken.record_owner_names();
-SELECT apitoken.record_owner_names_batch(10, 0);
+SELECT apitoken.record_owner_names_batch(10, 0, false);
 RESET ROLE;
 SET client_min_messages = warning;
 CALL apitoken.record_owner_names(2);

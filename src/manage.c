@@ -523,14 +523,17 @@ apitoken_delete_token(PG_FUNCTION_ARGS)
 }
 
 /*
- * apitoken.record_owner_names_batch(batch_size integer, after_id bigint)
- *	  RETURNS bigint
+ * apitoken.record_owner_names_batch(batch_size integer, after_id bigint,
+ *								   adopt boolean) RETURNS bigint
  *
  * Superusers only.  Looks at the next batch_size tokens in id order after
  * after_id and records the owner's current name (and the apitoken_owner
  * mark) where it is missing, for the tokens made before 1.1.1, or stale,
  * for tokens issued here to an owner renamed since (so that the new name
- * replicates to other clusters).  A token whose owner role no longer
+ * replicates to other clusters).  With adopt, tokens issued in another
+ * cluster whose recorded name is their owner's name here become tokens of
+ * this cluster (issued_in): for the cluster a dump was restored into, or
+ * that pg_upgrade made, once it issues the tokens.  A token whose owner role no longer
  * exists gets '' (it can never verify again).  Returns the last id it
  * looked at, or NULL when there is none left.  Each call is one short
  * transaction's work, so that the upgrade itself never rewrites the
@@ -541,10 +544,11 @@ Datum
 apitoken_record_owner_names(PG_FUNCTION_ARGS)
 {
 	static Oid	range_types[2] = {INT4OID, INT8OID};
-	static Oid	update_types[4] = {INT8OID, INT8OID, INT8OID, OIDOID};
+	static Oid	update_types[5] = {INT8OID, INT8OID, INT8OID, OIDOID, BOOLOID};
 	int32		batch = PG_GETARG_INT32(0);
 	int64		after = PG_GETARG_INT64(1);
-	Datum		args[4];
+	bool		adopt = PG_GETARG_BOOL(2);
+	Datum		args[5];
 	bool		isnull;
 	int64		last;
 	uint64		done;
@@ -592,13 +596,18 @@ apitoken_record_owner_names(PG_FUNCTION_ARGS)
 			  "                           AND r.rolname::pg_catalog.text OPERATOR(pg_catalog.<>) t.owner_name)"
 			  "            AND EXISTS (SELECT FROM pg_catalog.pg_auth_members m"
 			  "                         WHERE m.member OPERATOR(pg_catalog.=) t.owner::pg_catalog.oid"
-			  "                           AND m.roleid OPERATOR(pg_catalog.=) $4)))"
+			  "                           AND m.roleid OPERATOR(pg_catalog.=) $4))"
+			  "        OR ($5 AND t.issued_in IS DISTINCT FROM $3"
+			  "            AND EXISTS (SELECT FROM pg_catalog.pg_roles r"
+			  "                         WHERE r.oid OPERATOR(pg_catalog.=) t.owner::pg_catalog.oid"
+			  "                           AND r.rolname::pg_catalog.text OPERATOR(pg_catalog.=) t.owner_name)))"
 			  " RETURNING id, owner",
-			  4, update_types);
+			  5, update_types);
 	args[0] = Int64GetDatum(after);
 	args[1] = Int64GetDatum(last);
 	args[2] = Int64GetDatum((int64) GetSystemIdentifier());
 	args[3] = ObjectIdGetDatum(get_role_oid(APITOKEN_OWNER_ROLE, true));
+	args[4] = BoolGetDatum(adopt);
 	run_internal_write(owner_names_plan, args, NULL, APITOKEN_WRITE_OWNER_NAMES,
 					   NULL, &done);
 

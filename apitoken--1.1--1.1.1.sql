@@ -7,9 +7,9 @@
  * Every statement here changes the catalog only: nothing scans, rewrites
  * or backfills token_store, so the locks some of them take are held for
  * as long as the script runs (milliseconds), whatever the number of
- * tokens.  Tokens made before 1.1.1 get their owner's name recorded
- * afterwards, in batches, by CALL apitoken.record_owner_names(); until
- * then they verify as in 1.1.
+ * tokens.  Tokens made before 1.1.1 get their owner's name recorded with
+ * their next change, or all at once, in committed batches, by CALL
+ * apitoken.record_owner_names(); until then they verify as in 1.1.
  */
 
 /*

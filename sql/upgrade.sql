@@ -53,6 +53,9 @@ SELECT apitoken.verify(:'valid_tok') AS valid,
        apitoken.verify(:'dis_tok') IS NULL AS disabled_refused;
 SELECT status FROM apitoken.check(:'gone_tok');
 SELECT count(*) AS not_yet_recorded FROM apitoken.token_store WHERE owner_name IS NULL;
+-- a change records it for that token, with no extra row version
+SELECT apitoken.enable(:dis) AS enabled;
+SELECT name, owner_name FROM apitoken.token_store WHERE owner_name IS NOT NULL;
 -- only superusers record them
 SET ROLE regress_admin;
 CALL apitoken.record_owner_names();

@@ -566,6 +566,25 @@ apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action)
 	table_close(rel, AccessShareLock);
 }
 
+/* owner of the extension's relation relname: the role it writes as */
+Oid
+apitoken_relation_owner(const char *relname)
+{
+	Oid			relid = get_relname_relid(relname,
+										  get_namespace_oid(APITOKEN_SCHEMA, false));
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "apitoken.%s does not exist", relname);
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
 /*
  * Is owner a direct member of apitoken_owner, the mark create() gives the
  * roles it issues tokens to?  Direct only: a role that is a member through
@@ -714,42 +733,45 @@ require_not_null(HeapTuple tup, TupleDesc desc)
 }
 
 /*
+ * Did column attname change?  If so, its new value (or NULL) is in *value
+ * and *isnull.
+ */
+static bool
+changed_value(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
+			  const char *attname, Datum *value, bool *isnull)
+{
+	AttrNumber	attnum;
+
+	if (!column_changed(oldtup, newtup, desc, attname, &attnum))
+		return false;
+	*value = heap_getattr(newtup, attnum, desc, isnull);
+	return true;
+}
+
+/*
  * Validate the user-editable fields of an UPDATE that changed them; all
  * errors are raised before the executor forms the row.
  */
 static void
 validate_changed_fields(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
 {
-	AttrNumber	attnum;
-	bool		isnull;
 	Datum		value;
+	bool		isnull;
 
-	if (column_changed(oldtup, newtup, desc, "expires_at", &attnum))
+	if (changed_value(oldtup, newtup, desc, "expires_at", &value, &isnull))
 	{
-		TimestampTz expires = DatumGetTimestampTz(heap_getattr(newtup, attnum, desc, &isnull));
+		TimestampTz expires = isnull ? 0 : DatumGetTimestampTz(value);
 
 		apitoken_check_lifetime(&expires, &isnull, false);
 	}
-	if (column_changed(oldtup, newtup, desc, "scopes", &attnum))
-	{
-		value = heap_getattr(newtup, attnum, desc, &isnull);
+	if (changed_value(oldtup, newtup, desc, "scopes", &value, &isnull))
 		apitoken_validate_scopes(isnull ? NULL : DatumGetArrayTypeP(value));
-	}
-	if (column_changed(oldtup, newtup, desc, "allowed_from", &attnum))
-	{
-		value = heap_getattr(newtup, attnum, desc, &isnull);
+	if (changed_value(oldtup, newtup, desc, "allowed_from", &value, &isnull))
 		apitoken_validate_allowed_from(isnull ? NULL : DatumGetArrayTypeP(value));
-	}
-	if (column_changed(oldtup, newtup, desc, "name", &attnum))
-	{
-		value = heap_getattr(newtup, attnum, desc, &isnull);
+	if (changed_value(oldtup, newtup, desc, "name", &value, &isnull))
 		apitoken_validate_name(isnull ? NULL : DatumGetTextPP(value));
-	}
-	if (column_changed(oldtup, newtup, desc, "description", &attnum))
-	{
-		value = heap_getattr(newtup, attnum, desc, &isnull);
+	if (changed_value(oldtup, newtup, desc, "description", &value, &isnull))
 		apitoken_validate_description(isnull ? NULL : DatumGetTextPP(value));
-	}
 }
 
 /*
@@ -764,7 +786,8 @@ validate_changed_fields(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
  * same hint.
  *
  * UPDATE: the owner never changes; the columns only create(),
- * regenerate() and the backfill maintain are refused to anything else;
+ * regenerate() and the backfill maintain are refused to anything else (a
+ * token made before 1.1.1 gets its owner's name with its next change);
  * last access, which verify() overwrites in place at any moment, is
  * carried forward from the row as it is now rather than compared; changed
  * fields are validated.
@@ -854,6 +877,21 @@ apitoken_guard(PG_FUNCTION_ARGS)
 		edit_column(&edits, desc, "owner_name", CStringGetTextDatum(""), false);
 	else
 		elog(ERROR, "apitoken: unexpected internal write on UPDATE");
+
+	/*
+	 * A token made before 1.1.1 records whom it was issued to with its next
+	 * change, which writes a new row version anyway.
+	 */
+	if (w == NULL || w->kind == APITOKEN_WRITE_REGENERATE)
+	{
+		int			att = SPI_fnumber(desc, "owner_name");
+
+		if (att > 0 && heap_attisnull(oldtup, att, desc))
+		{
+			edit_column(&edits, desc, "owner_name", owner_name_datum(row_owner(oldtup, desc)), false);
+			edit_column(&edits, desc, "issued_in", Int64GetDatum((int64) GetSystemIdentifier()), false);
+		}
+	}
 
 	/* what verify() maintains in place: the row as it is now has the latest */
 	carry_forward(&edits, oldtup, desc, "last_access");

@@ -89,6 +89,7 @@ extern void apitoken_validate_allowed_from(ArrayType *allowed);
 extern void apitoken_validate_description(text *description);
 extern void apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action);
 extern bool apitoken_is_marked_owner(Oid owner);
+extern Oid	apitoken_relation_owner(const char *relname);
 
 /* verify.c */
 extern void apitoken_hash_text(const char *text, size_t len,

@@ -40,7 +40,6 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -48,7 +47,6 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
@@ -59,25 +57,6 @@ PG_FUNCTION_INFO_V1(apitoken_audit);
 /* the kept plan of the record_event() call, and the row type it was made for */
 static SPIPlanPtr record_plan = NULL;
 static Oid	record_plan_rowtype = InvalidOid;
-
-/* owner of apitoken.event_store: the role events are written as */
-static Oid
-event_store_owner(void)
-{
-	Oid			nsp = get_namespace_oid(APITOKEN_SCHEMA, false);
-	Oid			relid = get_relname_relid("event_store", nsp);
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "apitoken.event_store does not exist");
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
 
 /* a copy of a row as a datum, with column att_hash NULL when it is > 0 */
 static Datum
@@ -188,7 +167,7 @@ apitoken_audit(PG_FUNCTION_ARGS)
 	path->addTemp = false;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(event_store_owner(),
+	SetUserIdAndSecContext(apitoken_relation_owner("event_store"),
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	PushOverrideSearchPath(path);

@@ -38,7 +38,6 @@
 
 #include "access/xlog.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -113,6 +112,20 @@ keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
+ * Run a kept read-only plan that returns one row of one bigint; returns
+ * it, with *isnull set when it is NULL.
+ */
+static int64
+select_int8(SPIPlanPtr plan, Datum *args, bool *isnull)
+{
+	if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "apitoken: a bookkeeping query returned no row");
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, isnull));
+}
+
+/*
  * Run a kept plan as an internal write of the given kind: the guard
  * trigger fills in tok's hash and hint (when tok is given) and lets the
  * statement write what only the extension writes.  Returns the bigint in
@@ -165,22 +178,6 @@ run_internal_write(SPIPlanPtr plan, Datum *values, const char *nulls,
 	return id;
 }
 
-/* owner of apitoken.token_store: the role the extension writes as */
-static Oid
-token_store_owner(void)
-{
-	Oid			relid = get_relname_relid(APITOKEN_TABLE,
-										  get_namespace_oid(APITOKEN_SCHEMA, false));
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /*
  * Make owner a member of apitoken_owner if it is not one yet.  The mark
  * is what tells a renamed owner (same OID, new name, still a member) from
@@ -223,7 +220,7 @@ mark_owner(Oid owner)
 	args[2] = Int64GetDatum((int64) GetSystemIdentifier());
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(token_store_owner(),
+	SetUserIdAndSecContext(apitoken_relation_owner(APITOKEN_TABLE),
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
@@ -272,11 +269,7 @@ check_quota(Oid owner)
 			  2, argtypes);
 	args[0] = ObjectIdGetDatum(owner);
 	args[1] = Int64GetDatum(apitoken_max_tokens_per_owner);
-	if (SPI_execute_plan(count_plan, args, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not count the API tokens of role %u", owner);
-	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 1, &isnull));
+	count = select_int8(count_plan, args, &isnull);
 	if (count >= apitoken_max_tokens_per_owner)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -497,7 +490,7 @@ apitoken_delete_token(PG_FUNCTION_ARGS)
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	apitoken_acting_role = save_userid;
-	SetUserIdAndSecContext(token_store_owner(),
+	SetUserIdAndSecContext(apitoken_relation_owner(APITOKEN_TABLE),
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
@@ -574,11 +567,7 @@ apitoken_record_owner_names(PG_FUNCTION_ARGS)
 			  2, range_types);
 	args[0] = Int32GetDatum(batch);
 	args[1] = Int64GetDatum(after);
-	if (SPI_execute_plan(owner_range_plan, args, NULL, true, 1) != SPI_OK_SELECT ||
-		SPI_processed != 1)
-		elog(ERROR, "could not find the next batch of API tokens");
-	last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-									   1, &isnull));
+	last = select_int8(owner_range_plan, args, &isnull);
 	if (isnull)
 	{
 		SPI_finish();

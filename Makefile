@@ -32,7 +32,8 @@ REGRESS = setup token_type manage visibility verify trigger errcodes audit searc
 ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable lock_refused last_access_update
 ISOLATION_OPTS = --inputdir=test/isolation
 
-# TAP tests (PostgreSQL::Test::Cluster): replica, crash, dump/restore, logs
+# TAP tests (PostgreSQL::Test::Cluster): replica, crash, dump/restore, logs,
+# owners across logical replication
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 

@@ -1,7 +1,8 @@
 --
 -- upgrade: ALTER EXTENSION apitoken UPDATE from 1.0 to 1.1 and on to
--- 1.1.1 keeps every token working and gives the same catalog as
--- installing the current version directly.
+-- 1.1.1 keeps every token working and gives the same catalog as the
+-- current version's own install script (apitoken--1.1.1.sql), written
+-- independently of the upgrade scripts; a deliberate difference shows.
 --
 \set VERBOSITY default
 DROP EXTENSION apitoken;
@@ -77,6 +78,10 @@ SELECT action, token_name FROM apitoken.events ORDER BY id;
 
 -- the catalog of the upgraded extension ...
 CREATE TABLE upgrade_catalog (path text, item text);
+-- an ACL as the set of grants it holds: the order of its entries depends
+-- on the order of the GRANTs that made it, which means nothing
+CREATE FUNCTION pg_temp.acl(a aclitem[]) RETURNS text LANGUAGE sql IMMUTABLE
+	RETURN (SELECT string_agg(x::text, ',' ORDER BY x::text) FROM unnest(a) x);
 CREATE FUNCTION pg_temp.describe_extension() RETURNS TABLE (item text)
 LANGUAGE sql AS $$
 	WITH members AS (
@@ -88,18 +93,19 @@ LANGUAGE sql AS $$
 		    ON m.classid = 'pg_class'::regclass AND m.objid = c.oid)
 	SELECT format('function %s returns %s vol=%s strict=%s secdef=%s parallel=%s config=%s acl=%s comment=%s body=%s',
 	              p.oid::regprocedure, pg_get_function_result(p.oid), p.provolatile, p.proisstrict,
-	              p.prosecdef, p.proparallel, p.proconfig, p.proacl, obj_description(p.oid, 'pg_proc'),
+	              p.prosecdef, p.proparallel, p.proconfig, pg_temp.acl(p.proacl), obj_description(p.oid, 'pg_proc'),
 	              coalesce(pg_get_function_sqlbody(p.oid), md5(p.prosrc)))
 	  FROM pg_proc p JOIN members m ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
 	UNION ALL
 	SELECT format('relation %s kind=%s options=%s rls=%s/%s acl=%s comment=%s',
 	              r.oid::regclass, r.relkind, r.reloptions, r.relrowsecurity, r.relforcerowsecurity,
-	              r.relacl, obj_description(r.oid, 'pg_class'))
+	              pg_temp.acl(r.relacl), obj_description(r.oid, 'pg_class'))
 	  FROM rels r
 	UNION ALL
-	SELECT format('column %s.%s type=%s notnull=%s default=%s storage=%s acl=%s comment=%s',
-	              a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-	              pg_get_expr(d.adbin, d.adrelid), a.attstorage, a.attacl, col_description(a.attrelid, a.attnum))
+	SELECT format('column %s.%s position=%s type=%s notnull=%s default=%s storage=%s acl=%s comment=%s',
+	              a.attrelid::regclass, a.attname, a.attnum, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+	              pg_get_expr(d.adbin, d.adrelid), a.attstorage, pg_temp.acl(a.attacl),
+	              col_description(a.attrelid, a.attnum))
 	  FROM pg_attribute a JOIN rels r ON r.oid = a.attrelid
 	  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 	 WHERE a.attnum > 0 AND NOT a.attisdropped
@@ -128,7 +134,7 @@ LANGUAGE sql AS $$
 	              c.castcontext, c.castmethod)
 	  FROM pg_cast c JOIN members m ON m.classid = 'pg_cast'::regclass AND m.objid = c.oid
 	UNION ALL
-	SELECT format('schema %s acl=%s', n.nspname, n.nspacl) FROM pg_namespace n WHERE n.nspname = 'apitoken'
+	SELECT format('schema %s acl=%s', n.nspname, pg_temp.acl(n.nspacl)) FROM pg_namespace n WHERE n.nspname = 'apitoken'
 	UNION ALL
 	SELECT format('config %s', c::regclass)
 	  FROM pg_extension e, unnest(e.extconfig) c WHERE e.extname = 'apitoken'
@@ -149,4 +155,14 @@ UNION ALL
 (SELECT 'only in fresh install', item FROM upgrade_catalog WHERE path = 'fresh'
  EXCEPT SELECT 'only in fresh install', item FROM upgrade_catalog WHERE path = 'upgraded')
 ORDER BY 1, 2;
+
+-- the comparison sees a difference: one changed comment, one more grant
+BEGIN;
+COMMENT ON COLUMN apitoken.tokens.name IS 'drifted';
+GRANT SELECT (hash) ON apitoken.token_store TO apitoken_admin;
+INSERT INTO upgrade_catalog SELECT 'drifted', item FROM pg_temp.describe_extension();
+SELECT 'only in the drifted catalog' AS side, item FROM upgrade_catalog WHERE path = 'drifted'
+EXCEPT SELECT 'only in the drifted catalog', item FROM upgrade_catalog WHERE path = 'fresh'
+ORDER BY 2;
+ROLLBACK;
 DROP TABLE upgrade_catalog;

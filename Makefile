@@ -10,9 +10,15 @@ MODULE_big = apitoken
 OBJS = \
 	src/apitoken.o \
 	src/audit.o \
+	src/guard.o \
+	src/last_access.o \
 	src/manage.o \
+	src/require_token.o \
+	src/roles.o \
 	src/text_rules.o \
 	src/token_codec.o \
+	src/token_store.o \
+	src/token_type.o \
 	src/verify.o
 
 # The install script of the current version (apitoken--1.1.1.sql) describes

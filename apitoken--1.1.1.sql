@@ -192,7 +192,7 @@ COMMENT ON POLICY token_store_owner ON @extschema@.token_store IS
 	'members of apitoken_user see and manage the tokens they own';
 
 /*
- * The guard trigger (src/apitoken.c): only create() inserts, only the
+ * The guard trigger (src/guard.c): only create() inserts, only the
  * extension writes the columns it maintains, and puts the hash in itself;
  * nobody changes an owner; last access is carried forward.
  */

@@ -1,15 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * apitoken.h
- *	  Declarations shared by the C files of the apitoken extension.
- *
- * apitoken.c  module setup, GUCs, the token type, roles, guard triggers
- * manage.c    create(), regenerate(), the view's delete trigger and the
- *             owner-name backfill: the only code that writes secrets
- * verify.c    verify(), check() and require_token(): the read path
- * audit.c     the audit trigger that records every change in event_store
- * token_codec.c  the text format, free of PostgreSQL (fuzzed on its own)
- * text_rules.c   the blank-name rule, free of PostgreSQL
+ *	  Declarations shared by the C files of the apitoken extension; the
+ *	  header comment of apitoken.c says which file holds what.  The read
+ *	  path's own types are in verify.h and token_store.h.
  *
  *-------------------------------------------------------------------------
  */
@@ -77,7 +71,7 @@ extern ApitokenInternalWrite *apitoken_internal_write;
  */
 extern Oid	apitoken_acting_role;
 
-/* roles (apitoken.c) */
+/* roles (roles.c) and the checks of fields (guard.c) */
 extern bool apitoken_is_admin(Oid roleid);
 extern bool apitoken_is_manager(Oid roleid);
 extern void apitoken_require_manager(Oid roleid);
@@ -91,7 +85,7 @@ extern void apitoken_check_issuer_power(Oid issuer, Oid owner, const char *actio
 extern bool apitoken_is_marked_owner(Oid owner);
 extern Oid	apitoken_relation_owner(const char *relname);
 
-/* verify.c */
+/* token_type.c */
 extern void apitoken_hash_text(const char *text, size_t len,
 							   uint8 hash[APITOKEN_HASH_BYTES]);
 

@@ -11,7 +11,7 @@
  * gate for who may do what.  What they add is the secret: 32 bytes from
  * libsodium's CSPRNG, encoded by token_codec.c, stored as its SHA-256
  * only.  The statements they run do not carry the hash at all: they
- * point apitoken_internal_write at it, and the guard trigger (apitoken.c)
+ * point apitoken_internal_write at it, and the guard trigger (guard.c)
  * puts it into the row, so no hash is ever a parameter, a constant of a
  * plan (debug_print_plan) or part of a statement's text.
  *

@@ -74,7 +74,7 @@ as_pg pg_ctl -D "$CLUSTER_DATA" -m fast -w stop >/dev/null 2>&1 || true
 sleep 1
 
 # split every log into its error blocks; keep those that name our code
-ours='apitoken[.]so|[(](apitoken|verify|manage|audit|token_codec|text_rules)[.]c:'
+ours='apitoken[.]so|[(](apitoken|audit|guard|last_access|manage|require_token|roles|text_rules|token_codec|token_store|token_type|verify)[.]c:'
 total=$(cat "$DIR"/vg/*.log | grep -c '^==[0-9]*== VALGRINDERROR-BEGIN' || true)
 awk -v ours="$ours" '
 	/VALGRINDERROR-BEGIN/ { block = ""; inblock = 1; next }

@@ -1,0 +1,121 @@
+/*-------------------------------------------------------------------------
+ *
+ * token_store.c
+ *	  The per-backend cache of where tokens live, used by verify(),
+ *	  check() and require_token() (see token_store.h).
+ *
+ * Filled from the system catalogs on first use and dropped by a relcache
+ * invalidation callback whenever token_store may have changed, so DROP
+ * EXTENSION, CREATE EXTENSION, ALTER EXTENSION UPDATE and REINDEX are all
+ * followed.  last_access_off is the byte offset of last_access within a
+ * tuple's data; it is valid only while every column before last_access is
+ * fixed-width and NOT NULL, which the install scripts keep (-1 otherwise,
+ * which turns recording off rather than writing to a wrong place).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "apitoken.h"
+#include "token_store.h"
+
+
+ApitokenStore apitoken_store;
+static bool callback_registered = false;
+
+/* relcache callback: forget the cache when token_store may have changed */
+static void
+store_invalidate(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) || relid == apitoken_store.relid)
+		apitoken_store.valid = false;
+}
+
+/* column number of attname in token_store, or error */
+static AttrNumber
+required_attnum(Oid relid, const char *attname)
+{
+	AttrNumber	attnum = get_attnum(relid, attname);
+
+	if (attnum == InvalidAttrNumber)
+		elog(ERROR, "column \"%s\" of apitoken.token_store not found", attname);
+	return attnum;
+}
+
+/*
+ * Offset of last_access within the tuple data, usable only when every
+ * column before it is fixed-width and NOT NULL (so nulls elsewhere cannot
+ * move it).  The install script lays the table out that way; -1 turns
+ * recording off rather than writing to a wrong place.
+ */
+static int
+compute_last_access_offset(Relation rel, AttrNumber att_last_access)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			off = 0;
+	int			i;
+
+	for (i = 0; i < att_last_access; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->attlen <= 0 || !att->attnotnull)
+			return -1;
+		off = att_align_nominal(off, att->attalign);
+		if (i == att_last_access - 1)
+			return (att->atttypid == TIMESTAMPTZOID) ? off : -1;
+		off += att->attlen;
+	}
+	return -1;
+}
+
+/* fill the cache from the system catalogs */
+void
+apitoken_store_load(void)
+{
+	Oid			nsp;
+	Relation	rel;
+
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(store_invalidate, (Datum) 0);
+		callback_registered = true;
+	}
+
+	nsp = get_namespace_oid(APITOKEN_SCHEMA, false);
+	apitoken_store.relid = get_relname_relid(APITOKEN_TABLE, nsp);
+	apitoken_store.indexid = get_relname_relid(APITOKEN_HASH_INDEX, nsp);
+	if (!OidIsValid(apitoken_store.relid) || !OidIsValid(apitoken_store.indexid))
+		elog(ERROR, "apitoken.token_store or its hash index does not exist");
+	apitoken_store.token_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										  CStringGetDatum("token"),
+										  ObjectIdGetDatum(nsp));
+	apitoken_store.att_id = required_attnum(apitoken_store.relid, "id");
+	apitoken_store.att_owner = required_attnum(apitoken_store.relid, "owner");
+	apitoken_store.att_enabled = required_attnum(apitoken_store.relid, "enabled");
+	apitoken_store.att_last_access = required_attnum(apitoken_store.relid, "last_access");
+	apitoken_store.att_expires = required_attnum(apitoken_store.relid, "expires_at");
+	apitoken_store.att_hash = required_attnum(apitoken_store.relid, "hash");
+	apitoken_store.att_scopes = get_attnum(apitoken_store.relid, "scopes");
+	apitoken_store.att_allowed_from = get_attnum(apitoken_store.relid, "allowed_from");
+	apitoken_store.att_last_access_from = get_attnum(apitoken_store.relid, "last_access_from_raw");
+	apitoken_store.att_owner_name = get_attnum(apitoken_store.relid, "owner_name");
+	apitoken_store.att_issued_in = get_attnum(apitoken_store.relid, "issued_in");
+	apitoken_store.has_owner_name = apitoken_store.att_owner_name != InvalidAttrNumber &&
+		apitoken_store.att_issued_in != InvalidAttrNumber;
+
+	rel = table_open(apitoken_store.relid, AccessShareLock);
+	apitoken_store.last_access_off = compute_last_access_offset(rel, apitoken_store.att_last_access);
+	table_close(rel, NoLock);
+
+	apitoken_store.valid = true;
+}

@@ -1,0 +1,48 @@
+/*-------------------------------------------------------------------------
+ *
+ * token_store.h
+ *	  The per-backend cache of where tokens live (token_store.c): the OIDs
+ *	  of apitoken.token_store, its hash index and the token type, the
+ *	  column numbers verify() reads, and the byte offset of last_access.
+ *
+ * The library serves every version of the schema: a column a version does
+ * not have is InvalidAttrNumber here, and that is the one place where the
+ * read path tells versions apart (has_owner_name: 1.1.1 and later).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef APITOKEN_TOKEN_STORE_H
+#define APITOKEN_TOKEN_STORE_H
+
+#include "postgres.h"
+
+#include "access/attnum.h"
+
+/* Per-backend cache of where tokens live. */
+typedef struct ApitokenStore
+{
+	bool		valid;
+	Oid			relid;
+	Oid			indexid;
+	Oid			token_typid;
+	AttrNumber	att_id;
+	AttrNumber	att_owner;
+	AttrNumber	att_enabled;
+	AttrNumber	att_last_access;
+	AttrNumber	att_expires;
+	AttrNumber	att_hash;
+	AttrNumber	att_scopes;		/* 1.1 columns: InvalidAttrNumber in 1.0 */
+	AttrNumber	att_allowed_from;
+	AttrNumber	att_last_access_from;
+	AttrNumber	att_owner_name; /* 1.1.1: InvalidAttrNumber before */
+	AttrNumber	att_issued_in;
+	int			last_access_off;	/* byte offset in tuple data, or -1 */
+	bool		has_owner_name; /* 1.1.1 and later: tokens know their owner */
+} ApitokenStore;
+
+extern ApitokenStore apitoken_store;
+
+/* fill apitoken_store from the system catalogs (when it is not valid) */
+extern void apitoken_store_load(void);
+
+#endif							/* APITOKEN_TOKEN_STORE_H */

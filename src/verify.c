@@ -189,7 +189,7 @@ owner_is_issuer(TupleTableSlot *slot, HeapTuple authtup, text *issued_to)
 	if (len > 0 && strlen(rolname) == len &&
 		memcmp(rolname, VARDATA_ANY(issued_to), len) == 0)
 		return true;
-	if (len == 0 || apitoken_store.att_issued_in == InvalidAttrNumber)
+	if (len == 0)
 		return false;			/* disowned, or orphaned when recorded */
 	issued_in = slot_getattr(slot, apitoken_store.att_issued_in, &isnull);
 	if (isnull || (uint64) DatumGetInt64(issued_in) != GetSystemIdentifier())
@@ -218,7 +218,7 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 		result->state = TOKEN_ORPHANED;
 		return;
 	}
-	if (apitoken_store.att_owner_name != InvalidAttrNumber)
+	if (apitoken_store.has_owner_name)
 	{
 		Datum		issued_to = slot_getattr(slot, apitoken_store.att_owner_name, &isnull);
 

@@ -38,11 +38,13 @@
 
 #include "access/xlog.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -202,7 +204,6 @@ mark_owner(Oid owner)
 	int			save_sec_context;
 	Oid			relid = get_relname_relid(APITOKEN_TABLE,
 										  get_namespace_oid(APITOKEN_SCHEMA, false));
-
 	uint64		disowned;
 
 	if (owner == group)
@@ -213,6 +214,18 @@ mark_owner(Oid owner)
 						 APITOKEN_OWNER_ROLE)));
 	if (!OidIsValid(group) || get_attnum(relid, "owner_name") == InvalidAttrNumber ||
 		apitoken_is_marked_owner(owner))
+		return;
+
+	/*
+	 * Two sessions issuing a new owner's first tokens would both grant the
+	 * mark, and the second would fail on the duplicate membership once the
+	 * first commits.  Marking an owner is serialized on a lock on the role
+	 * (held to the end of the transaction; DROP ROLE takes a stronger one,
+	 * verify() none), and whoever gets it looks again: taking the lock
+	 * reads the invalidations of the transaction that held it.
+	 */
+	LockSharedObject(AuthIdRelationId, owner, 0, ExclusiveLock);
+	if (apitoken_is_marked_owner(owner))
 		return;
 	name = GetUserNameFromId(owner, false);
 	args[0] = ObjectIdGetDatum(owner);

@@ -1,9 +1,4 @@
-# Makefile for the apitoken extension (PGXS).
-#
-#   make                 build apitoken.so
-#   make install         install it and the SQL scripts (needs root)
-#   make installcheck    run the regression, isolation and TAP suites against
-#                        the server in PGHOST/PGPORT (scripts/test.sh sets one up)
+# Makefile for the apitoken extension (PGXS).  `make help` lists the targets.
 
 EXTENSION = apitoken
 MODULE_big = apitoken
@@ -48,3 +43,25 @@ PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# The stages that start their own clusters or need none (scripts/test.sh
+# runs installcheck against its cluster, then these).
+.PHONY: help fuzzcheck memcheck clientcheck loadcheck
+help:
+	@echo 'make                build apitoken.so'
+	@echo 'make install        install it and the SQL scripts (needs root)'
+	@echo 'make installcheck   pg_regress (sql/), isolation (test/isolation) and TAP (test/t)'
+	@echo '                    against the server in PGHOST/PGPORT'
+	@echo 'make fuzzcheck      unit tests and libFuzzer for the pure C (FUZZ_SECONDS per target)'
+	@echo 'make memcheck       the pg_regress suites against a server under valgrind memcheck'
+	@echo 'make clientcheck    psycopg 3 through pgbouncer in transaction pooling mode'
+	@echo 'make loadcheck      pgbench, 32 clients, mixed operations, every answer judged'
+	@echo 'bash scripts/test.sh   all of them on throwaway clusters, after installing what they need'
+fuzzcheck:
+	bash test/fuzz/run.sh
+memcheck:
+	bash test/memcheck/run.sh
+clientcheck:
+	bash test/client/run.sh
+loadcheck:
+	bash test/load/run.sh

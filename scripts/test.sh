@@ -50,12 +50,8 @@ installcheck() {
 
 stage "regression, isolation and TAP suites (make installcheck)" installcheck
 
-for s in test/fuzz/run.sh test/memcheck/run.sh test/client/run.sh test/load/run.sh; do
-	if [ -f "$REPO/$s" ]; then
-		stage "$s" bash "$REPO/$s"
-	else
-		echo "skip: $s not present"
-	fi
+for target in fuzzcheck memcheck clientcheck loadcheck; do
+	stage "make $target" make -C "$REPO" -s --no-print-directory "$target"
 done
 
 echo

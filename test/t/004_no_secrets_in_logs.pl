@@ -3,7 +3,7 @@
 #
 # The server logs verbosely (log_min_messages = debug1, every error with
 # its statement, log_error_verbosity = verbose).  A client that follows
-# the README (token values as bind parameters: 004_bind_client.py, psycopg
+# the README (token values as bind parameters: bind_client.py, psycopg
 # 3 with server-side binding) runs create(), regenerate(), verify(),
 # check() and every refusal and error path: malformed values, wrong
 # checksum, disabled, expired, deleted and replaced tokens, the
@@ -40,7 +40,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $python = $ENV{PYTHON} // '/usr/bin/python3';
-my $client = "$FindBin::RealBin/004_bind_client.py";
+my $client = "$FindBin::RealBin/bind_client.py";
 
 # the client needs psycopg 3 (Debian: python3-psycopg)
 if (!IPC::Run::run([ $python, '-c', 'import psycopg' ], '>', \my $o, '2>', \my $e))

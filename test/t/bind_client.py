@@ -4,7 +4,7 @@ tells applications to, with every token value sent as a bind parameter
 (psycopg 3 binds server-side: extended protocol, values never in the SQL
 text), through every success and error path.
 
-Usage: 004_bind_client.py CONNINFO SUFFIX
+Usage: bind_client.py CONNINFO SUFFIX
   CONNINFO  libpq connection string for role alice (an apitoken_user member)
   SUFFIX    appended to token names so that the script can run twice
 

@@ -9,9 +9,9 @@
  * version it found.  That creates no row version (no bloat, no index
  * work), needs no transaction id and takes no row lock, so it never waits
  * behind, or blocks, an UPDATE of the same token.  By default the write is
- * made the way PostgreSQL writes hint bits, with no WAL of its own: a WAL
- * record per recording was what halved verify's throughput when most
- * calls record (bench/results.md).  The price, documented in the README:
+ * made the way PostgreSQL writes hint bits, with no WAL of its own (what a
+ * WAL record per recording costs is measured in bench/).  The price,
+ * documented in the README:
  * a recorded last access is durable from the next checkpoint, a crash can
  * lose the values recorded since, and standbys see it only when the page
  * is next logged whole.  apitoken.last_access_wal = on WAL-logs each
@@ -20,7 +20,6 @@
  * verifying transaction, which is what "last access" means anyway.  It is
  * skipped during recovery (hot standby), in parallel mode, and when
  * apitoken.last_access_interval says it was recorded recently.
- *
  *
  * This is the riskiest code of the extension: it writes into a shared
  * buffer.  Invariants: the slot keeps the buffer pinned; the default path

@@ -23,7 +23,7 @@ OBJS = \
 DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql apitoken--1.1--1.1.1.sql apitoken--1.1.1.sql
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
-REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review upgrade teardown
+REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
 # disable, delete and create

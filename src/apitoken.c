@@ -18,7 +18,8 @@
  *   token_codec.c, text_rules.c   pure C, no PostgreSQL: token format, names
  *
  * The GUCs are all PGC_SUSET: they are policy (prefix, lifetime, quota,
- * last-access recording), which a role must not change for itself.
+ * last-access recording, verify-only), which a role must not change for
+ * itself.
  *
  *-------------------------------------------------------------------------
  */
@@ -42,6 +43,7 @@ bool		apitoken_last_access_wal = false;
 int			apitoken_max_lifetime = 0;
 bool		apitoken_require_login_owner = false;
 int			apitoken_max_tokens_per_owner = 1000;
+bool		apitoken_verify_only = false;
 ApitokenInternalWrite *apitoken_internal_write = NULL;
 Oid			apitoken_acting_role = InvalidOid;
 
@@ -121,6 +123,15 @@ _PG_init(void)
 							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("apitoken.verify_only",
+							 "Refuse every change to API tokens: this database verifies tokens issued elsewhere.",
+							 "For a logical replication subscriber.  Changes that replication applies are not refused.",
+							 &apitoken_verify_only,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("apitoken");
 }

@@ -33,6 +33,7 @@ extern bool apitoken_last_access_wal;
 extern int	apitoken_max_lifetime;	/* minutes, 0 = no limit */
 extern bool apitoken_require_login_owner;
 extern int	apitoken_max_tokens_per_owner;	/* 0 = no limit */
+extern bool apitoken_verify_only;
 
 /* limits on user-supplied fields (create() and the update guard) */
 #define APITOKEN_NAME_MAX			64	/* characters */
@@ -82,6 +83,7 @@ extern void apitoken_check_lifetime(TimestampTz *expires, bool *isnull,
 extern void apitoken_validate_scopes(ArrayType *scopes);
 extern void apitoken_validate_allowed_from(ArrayType *allowed);
 extern void apitoken_validate_description(text *description);
+extern void apitoken_refuse_if_verify_only(void);
 extern void apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action);
 extern bool apitoken_is_marked_owner(Oid owner);
 extern Oid	apitoken_relation_owner(Oid relid);

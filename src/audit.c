@@ -131,7 +131,11 @@ apitoken_audit(PG_FUNCTION_ARGS)
 										 desc, att_hash)) ? "REGENERATE" : "UPDATE";
 	}
 	else
+	{
+		/* the guard sees inserts and updates; deletes are refused here */
+		apitoken_refuse_if_verify_only();
 		op = "DELETE";
+	}
 	if (!strip_hash)
 		att_hash = 0;
 

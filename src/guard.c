@@ -163,6 +163,23 @@ apitoken_validate_allowed_from(ArrayType *allowed)
 }
 
 /*
+ * Refuse a change to tokens when apitoken.verify_only is on.  Replication
+ * applies its changes with session_replication_role = replica, which
+ * fires neither the guard nor the audit trigger, so a subscriber marked
+ * verify-only still receives every change from the issuing cluster.
+ */
+void
+apitoken_refuse_if_verify_only(void)
+{
+	if (apitoken_verify_only)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("API tokens cannot be changed in this database"),
+				 errdetail("apitoken.verify_only is on: this database verifies tokens issued elsewhere."),
+				 errhint("Create, change and delete tokens in the database that issues them; replication brings the changes here.")));
+}
+
+/*
  * Refuse field value t when it has more than max characters; what names
  * the field in the messages ("name", "description").
  */
@@ -408,6 +425,9 @@ apitoken_guard(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
 		elog(ERROR, "apitoken.guard() must be fired BEFORE ... FOR EACH ROW");
+	/* the owner-name backfill changes nothing anyone sees: a verifier runs it */
+	if (w == NULL || w->kind != APITOKEN_WRITE_OWNER_NAMES)
+		apitoken_refuse_if_verify_only();
 
 	desc = trigdata->tg_relation->rd_att;
 

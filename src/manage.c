@@ -327,6 +327,7 @@ apitoken_create(PG_FUNCTION_ARGS)
 	bool		nulls[2] = {false, false};
 
 	apitoken_require_manager(caller);
+	apitoken_refuse_if_verify_only();
 
 	owner = PG_ARGISNULL(1) ? caller : PG_GETARG_OID(1);
 	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(owner)))
@@ -444,6 +445,7 @@ apitoken_regenerate(PG_FUNCTION_ARGS)
 	text	   *result;
 
 	apitoken_require_manager(GetUserId());
+	apitoken_refuse_if_verify_only();
 
 	args[0] = Int64GetDatum(id);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -497,6 +499,7 @@ apitoken_delete_token(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 		elog(ERROR, "apitoken.delete_token() must be fired INSTEAD OF DELETE ... FOR EACH ROW");
+	apitoken_refuse_if_verify_only();
 
 	desc = RelationGetDescr(trigdata->tg_relation);
 	args[0] = heap_getattr(trigdata->tg_trigtuple, SPI_fnumber(desc, "id"), desc, &isnull);

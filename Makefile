@@ -44,6 +44,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# the TAP tests' shared helpers (test/perl/ApitokenTest.pm); PROVE_FLAGS
+# stays free for the caller (e.g. PROVE_FLAGS=--verbose)
+PG_PROVE_FLAGS += -I test/perl
+
 # The stages that start their own clusters or need none (scripts/test.sh
 # runs installcheck against its cluster, then these).
 .PHONY: help fuzzcheck memcheck clientcheck loadcheck

@@ -1,47 +1,23 @@
-# scripts/common.sh: helpers shared by scripts/demo.sh and scripts/test.sh.
+# scripts/common.sh: helpers shared by the scripts that start clusters
+# (scripts/, test/*/run.sh, bench/).
 #
-# They install missing Debian packages, build and install the extension, and
-# run a throwaway PostgreSQL 15 cluster.  PostgreSQL refuses to run as root,
-# so when run as root the cluster (and every test that starts its own
+# They build and install the extension and run a throwaway cluster of
+# PostgreSQL $PG_MAJOR (scripts/deps.sh chooses the major and installs
+# packages).  PostgreSQL refuses to run as root, so when run as root the cluster (and every test that starts its own
 # clusters) runs as the "postgres" OS user, from a copy of the tree in a
 # temporary directory, because the checkout may live where that user cannot
-# read (/root).  Everything made here is removed on exit.
+# read (/root).  Everything made here is removed on exit, once the script
+# has called cleanup_on_exit.
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PGBIN=/usr/lib/postgresql/15/bin
+. "$REPO/scripts/deps.sh"
+PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
 export PG_CONFIG=$PGBIN/pg_config
-BASE_PACKAGES="postgresql-15 postgresql-server-dev-15 libsodium-dev make gcc"
 CLEANUP_DIRS=()
 CLUSTER_DATA=""
+EXIT_HOOK=""
 
-# run a command as root: directly, through sudo, or not at all
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-		sudo "$@"
-	else
-		return 1
-	fi
-}
-
-# install the given Debian packages that are missing
-ensure_packages() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	echo "==> installing ${missing[*]}"
-	if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null ||
-		! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; then
-		echo "cannot install packages; run as root or with sudo:" >&2
-		echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
-		exit 1
-	fi
-}
-
-# build the extension and install it into PostgreSQL 15
+# build the extension and install it into PostgreSQL $PG_MAJOR
 build_and_install() {
 	echo "==> building"
 	make -C "$REPO" -s clean >/dev/null
@@ -81,17 +57,29 @@ make_tempdir() {
 	CLEANUP_DIRS+=("$TMPDIR_MADE")
 }
 
+# stop the cluster and remove the temporary directories, after running
+# EXIT_HOOK; exits with the status the script was leaving with
 cleanup() {
 	local rc=$?
+	set +e
+	if [ -n "$EXIT_HOOK" ]; then
+		"$EXIT_HOOK"
+	fi
 	if [ -n "$CLUSTER_DATA" ] && [ -f "$CLUSTER_DATA/postmaster.pid" ]; then
-		as_pg pg_ctl -D "$CLUSTER_DATA" -m immediate stop >/dev/null 2>&1 || true
+		as_pg pg_ctl -D "$CLUSTER_DATA" -m immediate stop >/dev/null 2>&1
 	fi
 	if [ "${KEEP_TMP:-0}" != 1 ]; then
 		for d in "${CLEANUP_DIRS[@]}"; do rm -rf "$d"; done
 	fi
 	exit $rc
 }
-trap cleanup EXIT INT TERM
+
+# every script that sources this file calls this first: cleanup() runs on
+# exit, after the optional function named by $1 (which must not exit)
+cleanup_on_exit() {
+	EXIT_HOOK=${1:-}
+	trap cleanup EXIT INT TERM
+}
 
 # a free TCP port number, starting at $1
 free_port() {

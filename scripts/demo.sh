@@ -6,8 +6,9 @@
 # at the end.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cleanup_on_exit
 
-ensure_packages $BASE_PACKAGES
+ensure_deps build
 build_and_install
 start_cluster
 echo "==> running demo/demo.sql"

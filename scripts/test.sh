@@ -9,9 +9,9 @@
 # Prints "N passed, M failed" and exits non-zero on any failure.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cleanup_on_exit
 
-ensure_packages $BASE_PACKAGES postgresql-15-pgtap libipc-run-perl pgbouncer \
-	python3-psycopg clang libclang-rt-14-dev valgrind
+ensure_deps test
 build_and_install
 start_cluster
 work_copy

@@ -16,6 +16,7 @@
 
 #define APITOKEN_SCHEMA		"apitoken"
 #define APITOKEN_TABLE		"token_store"
+#define APITOKEN_EVENT_TABLE "event_store"
 #define APITOKEN_HASH_INDEX	"token_store_hash_key"
 #define APITOKEN_USER_ROLE	"apitoken_user"
 #define APITOKEN_ADMIN_ROLE	"apitoken_admin"
@@ -83,7 +84,7 @@ extern void apitoken_validate_allowed_from(ArrayType *allowed);
 extern void apitoken_validate_description(text *description);
 extern void apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action);
 extern bool apitoken_is_marked_owner(Oid owner);
-extern Oid	apitoken_relation_owner(const char *relname);
+extern Oid	apitoken_relation_owner(Oid relid);
 
 /* token_type.c */
 extern void apitoken_hash_text(const char *text, size_t len,

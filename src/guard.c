@@ -163,6 +163,23 @@ apitoken_validate_allowed_from(ArrayType *allowed)
 }
 
 /*
+ * Refuse field value t when it has more than max characters; what names
+ * the field in the messages ("name", "description").
+ */
+static void
+check_length(text *t, int max, const char *what)
+{
+	int			nchars = pg_mbstrlen_with_len(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+
+	if (nchars > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("API token %s is too long", what),
+				 errdetail("The %s has %d characters; at most %d are allowed.",
+						   what, nchars, max)));
+}
+
+/*
  * Reject a token name that is NULL, blank (text_rules.h: any kind of
  * white space, Unicode's included) or longer than 64 characters.  Shared
  * by create() and the update guard so both say the same thing.
@@ -170,24 +187,13 @@ apitoken_validate_allowed_from(ArrayType *allowed)
 void
 apitoken_validate_name(text *name)
 {
-	const char *s;
-	int			len;
-	int			nchars;
-
 	if (name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("API token name must not be null")));
-	s = VARDATA_ANY(name);
-	len = VARSIZE_ANY_EXHDR(name);
-	nchars = pg_mbstrlen_with_len(s, len);
-	if (nchars > APITOKEN_NAME_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("API token name is too long"),
-				 errdetail("The name has %d characters; at most %d are allowed.",
-						   nchars, APITOKEN_NAME_MAX)));
-	if (apitoken_text_is_blank(s, len, GetDatabaseEncoding() == PG_UTF8))
+	check_length(name, APITOKEN_NAME_MAX, "name");
+	if (apitoken_text_is_blank(VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name),
+							   GetDatabaseEncoding() == PG_UTF8))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("API token name must not be blank"),
@@ -198,20 +204,12 @@ apitoken_validate_name(text *name)
 void
 apitoken_validate_description(text *description)
 {
-	int			nchars;
-
 	if (description == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("API token description must not be null"),
 				 errhint("Use '' for no description.")));
-	nchars = pg_mbstrlen_with_len(VARDATA_ANY(description), VARSIZE_ANY_EXHDR(description));
-	if (nchars > APITOKEN_DESCRIPTION_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("API token description is too long"),
-				 errdetail("The description has %d characters; at most %d are allowed.",
-						   nchars, APITOKEN_DESCRIPTION_MAX)));
+	check_length(description, APITOKEN_DESCRIPTION_MAX, "description");
 }
 
 /*

@@ -151,7 +151,7 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 		return;
 
 	/* rows written before last_access_from existed do not hold it */
-	with_from = apitoken_store.att_last_access_from != InvalidAttrNumber &&
+	with_from = apitoken_store.has_v11_columns &&
 		HeapTupleHeaderGetNatts(tuple->t_data) >= apitoken_store.att_last_access_from;
 	/* everything that may allocate happens before the buffer is locked */
 	if (with_from)

@@ -53,6 +53,7 @@
 #include "utils/timestamp.h"
 
 #include "apitoken.h"
+#include "token_store.h"
 
 PG_FUNCTION_INFO_V1(apitoken_create);
 PG_FUNCTION_INFO_V1(apitoken_regenerate);
@@ -114,13 +115,16 @@ keep_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
- * Run a kept read-only plan that returns one row of one bigint; returns
- * it, with *isnull set when it is NULL.
+ * Run a read-only query that returns one row of one bigint, through the
+ * plan kept in *plan (prepared from sql on first use); returns the value,
+ * with *isnull set when it is NULL.
  */
 static int64
-select_int8(SPIPlanPtr plan, Datum *args, bool *isnull)
+select_int8(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes,
+			Datum *args, bool *isnull)
 {
-	if (SPI_execute_plan(plan, args, NULL, true, 1) != SPI_OK_SELECT ||
+	keep_plan(plan, sql, nargs, argtypes);
+	if (SPI_execute_plan(*plan, args, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "apitoken: a bookkeeping query returned no row");
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -202,8 +206,6 @@ mark_owner(Oid owner)
 	Datum		args[3];
 	Oid			save_userid;
 	int			save_sec_context;
-	Oid			relid = get_relname_relid(APITOKEN_TABLE,
-										  get_namespace_oid(APITOKEN_SCHEMA, false));
 	uint64		disowned;
 
 	if (owner == group)
@@ -212,7 +214,8 @@ mark_owner(Oid owner)
 				 errmsg("API tokens cannot be issued to role \"%s\"", APITOKEN_OWNER_ROLE),
 				 errhint("Role \"%s\" marks the roles tokens were issued to; issue the token to a role of its own.",
 						 APITOKEN_OWNER_ROLE)));
-	if (!OidIsValid(group) || get_attnum(relid, "owner_name") == InvalidAttrNumber ||
+	apitoken_store_ensure();
+	if (!OidIsValid(group) || !apitoken_store.has_owner_name ||
 		apitoken_is_marked_owner(owner))
 		return;
 
@@ -233,7 +236,7 @@ mark_owner(Oid owner)
 	args[2] = Int64GetDatum((int64) GetSystemIdentifier());
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(apitoken_relation_owner(APITOKEN_TABLE),
+	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.relid),
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
@@ -275,14 +278,13 @@ check_quota(Oid owner)
 
 	if (apitoken_max_tokens_per_owner <= 0)
 		return;
-	keep_plan(&count_plan,
-			  "SELECT pg_catalog.count(*) FROM"
-			  " (SELECT FROM apitoken.token_store"
-			  "   WHERE owner OPERATOR(pg_catalog.=) $1 LIMIT $2) s",
-			  2, argtypes);
 	args[0] = ObjectIdGetDatum(owner);
-	args[1] = Int64GetDatum(apitoken_max_tokens_per_owner);
-	count = select_int8(count_plan, args, &isnull);
+	args[1] = Int64GetDatum(apitoken_max_tokens_per_owner);	/* the LIMIT */
+	count = select_int8(&count_plan,
+						"SELECT pg_catalog.count(*) FROM"
+						" (SELECT FROM apitoken.token_store"
+						"   WHERE owner OPERATOR(pg_catalog.=) $1 LIMIT $2) s",
+						2, argtypes, args, &isnull);
 	if (count >= apitoken_max_tokens_per_owner)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -310,7 +312,7 @@ apitoken_create(PG_FUNCTION_ARGS)
 		REGROLEOID, TEXTARRAYOID, CIDRARRAYOID
 	};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	bool		v11 = PG_NARGS() >= 7;
+	bool		v11 = PG_NARGS() >= 7;	/* 1.0's create() has five arguments */
 	Oid			caller = GetUserId();
 	Oid			owner;
 	text	   *name;
@@ -501,9 +503,10 @@ apitoken_delete_token(PG_FUNCTION_ARGS)
 	if (isnull)
 		return PointerGetDatum(NULL);
 
+	apitoken_store_ensure();
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	apitoken_acting_role = save_userid;
-	SetUserIdAndSecContext(apitoken_relation_owner(APITOKEN_TABLE),
+	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.relid),
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
 	PG_TRY();
@@ -573,14 +576,13 @@ apitoken_record_owner_names(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	keep_plan(&owner_range_plan,
-			  "SELECT pg_catalog.max(id) FROM"
-			  " (SELECT id FROM apitoken.token_store"
-			  "   WHERE id OPERATOR(pg_catalog.>) $2 ORDER BY id LIMIT $1) s",
-			  2, range_types);
 	args[0] = Int32GetDatum(batch);
 	args[1] = Int64GetDatum(after);
-	last = select_int8(owner_range_plan, args, &isnull);
+	last = select_int8(&owner_range_plan,
+					   "SELECT pg_catalog.max(id) FROM"
+					   " (SELECT id FROM apitoken.token_store"
+					   "   WHERE id OPERATOR(pg_catalog.>) $2 ORDER BY id LIMIT $1) s",
+					   2, range_types, args, &isnull);
 	if (isnull)
 	{
 		SPI_finish();

@@ -95,8 +95,7 @@ apitoken_require_token(PG_FUNCTION_ARGS)
 				 errmsg("apitoken.require_token() takes one to four arguments"),
 				 errhint("Pass the token column and, optionally, the owner column, a required scope and a client address column: EXECUTE FUNCTION apitoken.require_token('token', 'owner', 'orders:write').")));
 
-	if (!apitoken_store.valid)
-		apitoken_store_load();
+	apitoken_store_ensure();
 
 	token_att = trigger_column(rel, trigger->tgargs[0]);
 	token_type = TupleDescAttr(desc, token_att - 1)->atttypid;

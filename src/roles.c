@@ -188,17 +188,13 @@ apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action)
 	table_close(rel, AccessShareLock);
 }
 
-/* owner of the extension's relation relname: the role it writes as */
+/* owner of one of the extension's relations: the role it writes as */
 Oid
-apitoken_relation_owner(const char *relname)
+apitoken_relation_owner(Oid relid)
 {
-	Oid			relid = get_relname_relid(relname,
-										  get_namespace_oid(APITOKEN_SCHEMA, false));
 	HeapTuple	tup;
 	Oid			owner;
 
-	if (!OidIsValid(relid))
-		elog(ERROR, "apitoken.%s does not exist", relname);
 	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "cache lookup failed for relation %u", relid);

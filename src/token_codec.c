@@ -46,20 +46,6 @@ static uint8_t digit_value[256];
 static uint32_t crc32_table[8][256];
 static bool codec_ready = false;
 
-/*
- * Zero a buffer that held secret digits in a way the compiler cannot drop
- * as a dead store (the PostgreSQL side uses sodium_memzero; this file
- * stays free of dependencies).
- */
-static void
-wipe(void *buf, size_t len)
-{
-	volatile uint8_t *p = (volatile uint8_t *) buf;
-
-	while (len-- > 0)
-		*p++ = 0;
-}
-
 /* fill digit_value and crc32_table */
 static void
 codec_init(void)
@@ -205,8 +191,7 @@ apitoken_encode(const char *prefix, size_t prefix_len,
 }
 
 ApitokenParseStatus
-apitoken_decode(const char *text, size_t len, size_t *prefix_len,
-				uint8_t secret[APITOKEN_SECRET_BYTES])
+apitoken_decode(const char *text, size_t len, size_t *prefix_len)
 {
 	size_t		plen;
 	const char *body;
@@ -231,28 +216,6 @@ apitoken_decode(const char *text, size_t len, size_t *prefix_len,
 		return APITOKEN_BAD_CHECKSUM;
 
 	*prefix_len = plen;
-	if (secret != NULL)
-	{
-		uint8_t		num[APITOKEN_SECRET_BYTES];
-
-		/* multiply-accumulate the digits; in range, so no carry is left */
-		memset(num, 0, sizeof(num));
-		for (i = 0; i < APITOKEN_BODY_CHARS; i++)
-		{
-			unsigned int carry = (unsigned int) base62_value((unsigned char) body[i]);
-			int			j;
-
-			for (j = APITOKEN_SECRET_BYTES - 1; j >= 0; j--)
-			{
-				unsigned int cur = num[j] * 62u + carry;
-
-				num[j] = (uint8_t) (cur & 0xFF);
-				carry = cur >> 8;
-			}
-		}
-		memcpy(secret, num, sizeof(num));
-		wipe(num, sizeof(num));
-	}
 	return APITOKEN_OK;
 }
 

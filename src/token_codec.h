@@ -62,12 +62,11 @@ extern size_t apitoken_encode(const char *prefix, size_t prefix_len,
 
 /*
  * Validate text (len bytes, need not be NUL-terminated).  On success
- * stores the prefix length in *prefix_len and, when secret is not NULL,
- * the decoded 32-byte secret.  On failure nothing useful is stored.
+ * stores the prefix length in *prefix_len; on failure nothing useful is
+ * stored.  The secret is not decoded: the extension hashes the text.
  */
 extern ApitokenParseStatus apitoken_decode(const char *text, size_t len,
-										   size_t *prefix_len,
-										   uint8_t secret[APITOKEN_SECRET_BYTES]);
+										   size_t *prefix_len);
 
 /* An errdetail-style sentence for a parse status; never quotes the input. */
 extern const char *apitoken_status_detail(ApitokenParseStatus status);

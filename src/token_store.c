@@ -2,7 +2,8 @@
  *
  * token_store.c
  *	  The per-backend cache of where tokens live, used by verify(),
- *	  check() and require_token() (see token_store.h).
+ *	  check(), require_token(), the management functions and the audit
+ *	  trigger (see token_store.h).
  *
  * Filled from the system catalogs on first use and dropped by a relcache
  * invalidation callback whenever token_store may have changed, so DROP
@@ -32,11 +33,15 @@
 ApitokenStore apitoken_store;
 static bool callback_registered = false;
 
-/* relcache callback: forget the cache when token_store may have changed */
+/*
+ * relcache callback: forget the cache when token_store or event_store may
+ * have changed
+ */
 static void
 store_invalidate(Datum arg, Oid relid)
 {
-	if (!OidIsValid(relid) || relid == apitoken_store.relid)
+	if (!OidIsValid(relid) || relid == apitoken_store.relid ||
+		relid == apitoken_store.event_relid)
 		apitoken_store.valid = false;
 }
 
@@ -96,6 +101,8 @@ apitoken_store_load(void)
 	apitoken_store.indexid = get_relname_relid(APITOKEN_HASH_INDEX, nsp);
 	if (!OidIsValid(apitoken_store.relid) || !OidIsValid(apitoken_store.indexid))
 		elog(ERROR, "apitoken.token_store or its hash index does not exist");
+	/* 1.1 and later; its trigger, the audit trigger, comes with it */
+	apitoken_store.event_relid = get_relname_relid(APITOKEN_EVENT_TABLE, nsp);
 	apitoken_store.token_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 										  CStringGetDatum("token"),
 										  ObjectIdGetDatum(nsp));
@@ -110,6 +117,9 @@ apitoken_store_load(void)
 	apitoken_store.att_last_access_from = get_attnum(apitoken_store.relid, "last_access_from_raw");
 	apitoken_store.att_owner_name = get_attnum(apitoken_store.relid, "owner_name");
 	apitoken_store.att_issued_in = get_attnum(apitoken_store.relid, "issued_in");
+	apitoken_store.has_v11_columns = apitoken_store.att_scopes != InvalidAttrNumber &&
+		apitoken_store.att_allowed_from != InvalidAttrNumber &&
+		apitoken_store.att_last_access_from != InvalidAttrNumber;
 	apitoken_store.has_owner_name = apitoken_store.att_owner_name != InvalidAttrNumber &&
 		apitoken_store.att_issued_in != InvalidAttrNumber;
 

@@ -6,8 +6,9 @@
  *	  column numbers verify() reads, and the byte offset of last_access.
  *
  * The library serves every version of the schema: a column a version does
- * not have is InvalidAttrNumber here, and that is the one place where the
- * read path tells versions apart (has_owner_name: 1.1.1 and later).
+ * not have is InvalidAttrNumber here, and the flags below are the one
+ * place where the C tells versions apart (has_v11_columns: 1.1 and later;
+ * has_owner_name: 1.1.1 and later).
  *
  *-------------------------------------------------------------------------
  */
@@ -24,6 +25,8 @@ typedef struct ApitokenStore
 	bool		valid;
 	Oid			relid;
 	Oid			indexid;
+	Oid			event_relid;	/* apitoken.event_store (1.1 and later), for
+								 * the audit trigger */
 	Oid			token_typid;
 	AttrNumber	att_id;
 	AttrNumber	att_owner;
@@ -37,12 +40,21 @@ typedef struct ApitokenStore
 	AttrNumber	att_owner_name; /* 1.1.1: InvalidAttrNumber before */
 	AttrNumber	att_issued_in;
 	int			last_access_off;	/* byte offset in tuple data, or -1 */
+	bool		has_v11_columns;	/* 1.1 and later: scopes, networks */
 	bool		has_owner_name; /* 1.1.1 and later: tokens know their owner */
 } ApitokenStore;
 
 extern ApitokenStore apitoken_store;
 
-/* fill apitoken_store from the system catalogs (when it is not valid) */
+/* fill apitoken_store from the system catalogs */
 extern void apitoken_store_load(void);
+
+/* make apitoken_store valid, loading it if it is not */
+static inline void
+apitoken_store_ensure(void)
+{
+	if (!apitoken_store.valid)
+		apitoken_store_load();
+}
 
 #endif							/* APITOKEN_TOKEN_STORE_H */

@@ -42,7 +42,7 @@ static Datum
 token_from_bytes(const char *str, size_t len)
 {
 	size_t		prefix_len;
-	ApitokenParseStatus status = apitoken_decode(str, len, &prefix_len, NULL);
+	ApitokenParseStatus status = apitoken_decode(str, len, &prefix_len);
 
 	if (status != APITOKEN_OK)
 		report_malformed(status);
@@ -99,7 +99,7 @@ apitoken_token_hint(PG_FUNCTION_ARGS)
 	char		hint[APITOKEN_HINT_MAX + 1];
 	size_t		hint_len;
 
-	if (apitoken_decode(str, len, &prefix_len, NULL) != APITOKEN_OK)
+	if (apitoken_decode(str, len, &prefix_len) != APITOKEN_OK)
 		elog(ERROR, "apitoken.token datum is not a valid token");
 	hint_len = apitoken_hint(str, len, prefix_len, hint);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(hint, (int) hint_len));

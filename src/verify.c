@@ -243,14 +243,14 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 	{
 		result->state = TOKEN_VALID;
 		if ((req->scope != NULL || req->unrestricted_only) &&
-			apitoken_store.att_scopes != InvalidAttrNumber)
+			apitoken_store.has_v11_columns)
 		{
 			Datum		scopes = slot_getattr(slot, apitoken_store.att_scopes, &isnull);
 
 			if (!isnull && !scope_allowed(DatumGetArrayTypeP(scopes), req->scope))
 				result->state = TOKEN_SCOPE_DENIED;
 		}
-		if (result->state == TOKEN_VALID && apitoken_store.att_allowed_from != InvalidAttrNumber)
+		if (result->state == TOKEN_VALID && apitoken_store.has_v11_columns)
 		{
 			Datum		allowed = slot_getattr(slot, apitoken_store.att_allowed_from, &isnull);
 
@@ -286,12 +286,11 @@ apitoken_find_token(TokenRequest *req, TokenLookup *result)
 	result->id = 0;
 	result->owner = InvalidOid;
 
-	if (apitoken_decode(req->text, req->len, &prefix_len, NULL) != APITOKEN_OK)
+	if (apitoken_decode(req->text, req->len, &prefix_len) != APITOKEN_OK)
 		return;
 	result->state = TOKEN_UNKNOWN;
 
-	if (!apitoken_store.valid)
-		apitoken_store_load();
+	apitoken_store_ensure();
 
 	apitoken_hash_text(req->text, req->len, hash);
 
@@ -350,27 +349,6 @@ apitoken_init_request(TokenRequest *req, text *token, bool record)
 	req->addr = NULL;
 }
 
-/* apitoken.verify(text): the owner of a valid token, else NULL; never raises */
-Datum
-apitoken_verify_text(PG_FUNCTION_ARGS)
-{
-	TokenRequest req;
-	TokenLookup result;
-
-	apitoken_init_request(&req, PG_GETARG_TEXT_PP(0), true);
-	apitoken_find_token(&req, &result);
-	if (result.state != TOKEN_VALID)
-		PG_RETURN_NULL();
-	PG_RETURN_OID(result.owner);
-}
-
-/* apitoken.verify(apitoken.token): same, for a value already typed */
-Datum
-apitoken_verify_token(PG_FUNCTION_ARGS)
-{
-	return apitoken_verify_text(fcinfo);
-}
-
 /*
  * Fill a request from (token, scope, client_addr) arguments, any of which
  * may be NULL; returns false for a NULL token.
@@ -408,6 +386,23 @@ apitoken_verify_scoped(PG_FUNCTION_ARGS)
 	if (result.state != TOKEN_VALID)
 		PG_RETURN_NULL();
 	PG_RETURN_OID(result.owner);
+}
+
+/*
+ * apitoken.verify(text): the owner of a valid token, else NULL; never
+ * raises.  The one-argument form is verify(token, NULL, <not given>).
+ */
+Datum
+apitoken_verify_text(PG_FUNCTION_ARGS)
+{
+	return apitoken_verify_scoped(fcinfo);
+}
+
+/* apitoken.verify(apitoken.token): same, for a value already typed */
+Datum
+apitoken_verify_token(PG_FUNCTION_ARGS)
+{
+	return apitoken_verify_scoped(fcinfo);
 }
 
 /*

@@ -22,22 +22,16 @@ CLIENT_SECONDS=${CLIENT_SECONDS:-15}
 POOL_SIZE=3
 PGBOUNCER=/usr/sbin/pgbouncer
 
-ensure_packages pgbouncer python3-psycopg
-
-# common.sh's cleanup stops the cluster and exits with the status it was
-# called with; stop pgbouncer first and hand that status on unchanged
+# common.sh's cleanup stops the cluster on exit; pgbouncer goes first
 BOUNCER_PID=""
 stop_bouncer() {
-	local rc=$?
-	set +e
 	if [ -n "$BOUNCER_PID" ]; then
 		kill "$BOUNCER_PID" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$BOUNCER_PID" 2>/dev/null || break; sleep 0.1; done
 	fi
-	(exit "$rc")
-	cleanup
 }
-trap stop_bouncer EXIT INT TERM
+cleanup_on_exit stop_bouncer
+ensure_deps client
 
 EXTRA_PG_OPTS="-c listen_addresses=127.0.0.1 -c max_connections=40" start_cluster
 make_tempdir

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ref_decode.h"
 #include "text_rules.h"
 #include "token_codec.h"
 
@@ -119,11 +120,13 @@ main(void)
 		if (i % 5 == 0)
 			memset(secret, (i % 10 == 0) ? 0 : 0xFF, rnd() % 33);
 		len = apitoken_encode("pgat_", 5, secret, tok);
-		if (apitoken_decode(tok, len, &plen, back) != APITOKEN_OK || plen != 5 ||
-			memcmp(secret, back, 32) != 0)
+		if (apitoken_decode(tok, len, &plen) != APITOKEN_OK || plen != 5)
+			bad++;
+		ref_decode_body(tok + 5, back);
+		if (memcmp(secret, back, 32) != 0)
 			bad++;
 	}
-	ok(bad == 0, "decode(encode(x)) == x for 100000 random secrets");
+	ok(bad == 0, "encode(x) is well-formed and its body is x, for 100000 random secrets");
 
 	/* every single-character change, truncation and extension is refused */
 	for (j = 0; j < 32; j++)
@@ -140,14 +143,14 @@ main(void)
 				continue;
 			memcpy(mod, tok, len);
 			mod[i] = c;
-			if (apitoken_decode(mod, len, &plen, NULL) == APITOKEN_OK)
+			if (apitoken_decode(mod, len, &plen) == APITOKEN_OK)
 				bad++;
 		}
 	}
 	ok(bad == 0, "every single-character substitution is refused");
 	bad = 0;
 	for (i = 0; i < (int) len; i++)
-		if (apitoken_decode(tok, i, &plen, NULL) == APITOKEN_OK)
+		if (apitoken_decode(tok, i, &plen) == APITOKEN_OK)
 			bad++;
 	ok(bad == 0, "every truncation is refused");
 	bad = 0;
@@ -155,7 +158,7 @@ main(void)
 	{
 		memcpy(mod, tok, len);
 		mod[len] = digits[j];
-		if (apitoken_decode(mod, len + 1, &plen, NULL) == APITOKEN_OK)
+		if (apitoken_decode(mod, len + 1, &plen) == APITOKEN_OK)
 			bad++;
 	}
 	ok(bad == 0, "every one-character extension is refused");
@@ -163,9 +166,9 @@ main(void)
 	/* out of range bodies */
 	memcpy(mod, "pgat_", 5);
 	memset(mod + 5, 'z', 49);
-	ok(apitoken_decode(mod, 54, &plen, NULL) == APITOKEN_BAD_RANGE, "body zzz...z is out of range");
+	ok(apitoken_decode(mod, 54, &plen) == APITOKEN_BAD_RANGE, "body zzz...z is out of range");
 	memcpy(mod + 5, "yhjskwdA6OZ1AL1YmHWZWm8LLG7HjnuCA2j5rOw8Xp2", 43);
-	ok(apitoken_decode(mod, 54, &plen, NULL) == APITOKEN_BAD_RANGE, "body 2^256 is out of range");
+	ok(apitoken_decode(mod, 54, &plen) == APITOKEN_BAD_RANGE, "body 2^256 is out of range");
 
 	/* prefixes */
 	ok(apitoken_encode("", 0, secret, tok) == 0, "empty prefix refused");
@@ -175,12 +178,13 @@ main(void)
 	ok(apitoken_encode("pg-t_", 5, secret, tok) == 0, "prefix with '-' refused");
 	ok(!apitoken_prefix_valid("pg t", 4) && !apitoken_prefix_valid("\xc3\xa9", 2), "space and non-ASCII prefixes refused");
 	len = apitoken_encode("a", 1, secret, tok);
-	ok(apitoken_decode(tok, len, &plen, back) == APITOKEN_OK && plen == 1 && memcmp(secret, back, 32) == 0,
+	ref_decode_body(tok + 1, back);
+	ok(apitoken_decode(tok, len, &plen) == APITOKEN_OK && plen == 1 && memcmp(secret, back, 32) == 0,
 	   "short prefix round trip");
 
 	/* hint */
 	len = apitoken_encode("pgat_", 5, secret, tok);
-	apitoken_decode(tok, len, &plen, NULL);
+	apitoken_decode(tok, len, &plen);
 	ok(apitoken_hint(tok, len, plen, hint) == 9 && strncmp(hint, tok, 9) == 0 && hint[9] == '\0',
 	   "hint is prefix and four body characters");
 
@@ -203,7 +207,7 @@ main(void)
 
 		for (j = 0; j < i; j++)
 			buf[j] = (char) rnd();
-		if (apitoken_decode(buf, i, &plen, back) == APITOKEN_OK)
+		if (apitoken_decode(buf, i, &plen) == APITOKEN_OK)
 			bad++;
 		free(buf);
 	}

@@ -13,9 +13,8 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 OUT=$(mktemp -d /tmp/apitoken-fuzz.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
-for tool in gcc clang; do
-	command -v $tool >/dev/null || { echo "$tool is missing (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
-done
+. "$HERE/../../scripts/deps.sh"
+ensure_deps fuzz
 
 echo "== unit tests (ASan, UBSan)"
 gcc -std=c99 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=all \

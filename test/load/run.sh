@@ -30,6 +30,7 @@
 # user who may run PostgreSQL.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
+cleanup_on_exit
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LOAD_SECONDS=${LOAD_SECONDS:-20}
 CLIENTS=32

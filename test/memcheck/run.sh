@@ -30,8 +30,9 @@
 #   MEMCHECK_KEEP=1   keep the valgrind logs (printed path) for reading
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
+cleanup_on_exit
 
-ensure_packages valgrind
+ensure_deps memcheck
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 make_tempdir

@@ -13,13 +13,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ApitokenTest;
 
-my $primary = PostgreSQL::Test::Cluster->new('primary');
-$primary->init(allows_streaming => 1);
-# the test's own SQL carries token values as literals: keep them out of
-# the server log
-$primary->append_conf('postgresql.conf', "log_statement = ddl\n");
-$primary->start;
+my $primary = quiet_node('primary', allows_streaming => 1);
 
 # the standby is cloned before the extension exists: CREATE EXTENSION
 # itself has to replicate
@@ -32,17 +28,6 @@ $primary->safe_psql('postgres', q{
 	CREATE EXTENSION apitoken;
 	CREATE ROLE alice LOGIN IN ROLE apitoken_user;
 });
-
-# create a token as alice; returns (id, value)
-sub create_token
-{
-	my ($name) = @_;
-	my $out = $primary->safe_psql('postgres',
-		"SET ROLE alice; SELECT id, token FROM apitoken.create('$name')");
-	my ($id, $tok) = split /\|/, $out;
-	die "create('$name') returned no token" unless defined $tok && $tok =~ /^pgat_/;
-	return ($id, $tok);
-}
 
 # verify() on a node: the owner's name, or '' for NULL
 sub verify_on
@@ -60,11 +45,11 @@ sub status_on
 		"SELECT status FROM apitoken.check('$tok')");
 }
 
-my ($keep_id,  $keep)  = create_token('keep');
-my ($dis_id,   $dis)   = create_token('to-disable');
-my ($regen_id, $regen) = create_token('to-regenerate');
-my ($del_id,   $del)   = create_token('to-delete');
-my ($used_id,  $used)  = create_token('used-on-primary');
+my ($keep_id,  $keep)  = create_token($primary, 'postgres', 'alice', 'keep');
+my ($dis_id,   $dis)   = create_token($primary, 'postgres', 'alice', 'to-disable');
+my ($regen_id, $regen) = create_token($primary, 'postgres', 'alice', 'to-regenerate');
+my ($del_id,   $del)   = create_token($primary, 'postgres', 'alice', 'to-delete');
+my ($used_id,  $used)  = create_token($primary, 'postgres', 'alice', 'used-on-primary');
 
 $primary->wait_for_catchup($standby);
 

@@ -16,31 +16,16 @@ use File::Temp ();
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ApitokenTest;
 
-my $node = PostgreSQL::Test::Cluster->new('crash');
 # data checksums on: last_access is written like a hint bit, which then
 # needs a full-page image after each checkpoint to stay torn-page safe
-$node->init(extra => ['--data-checksums']);
-# token values travel as literals in the test's SQL: keep them out of
-# the server log
-$node->append_conf('postgresql.conf', "log_statement = ddl\n");
-$node->start;
+my $node = quiet_node('crash', extra => ['--data-checksums']);
 
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION apitoken;
 	CREATE ROLE alice LOGIN IN ROLE apitoken_user;
 });
-
-# create a token as alice in its own (committed) transaction
-sub create_token
-{
-	my ($name) = @_;
-	my $out = $node->safe_psql('postgres',
-		"SET ROLE alice; SELECT id, token FROM apitoken.create('$name')");
-	my ($id, $tok) = split /\|/, $out;
-	die "create('$name') returned no token" unless defined $tok && $tok =~ /^pgat_/;
-	return ($id, $tok);
-}
 
 sub alice_sql
 {
@@ -77,13 +62,13 @@ sub record_access
 }
 
 # --- committed before the checkpoint ---------------------------------
-my ($keep_id,  $keep)  = create_token('keep');
-my ($regen_id, $regen) = create_token('regen-before-ckpt');
+my ($keep_id,  $keep)  = create_token($node, 'postgres', 'alice', 'keep');
+my ($regen_id, $regen) = create_token($node, 'postgres', 'alice', 'regen-before-ckpt');
 my $regen_new = alice_sql("SELECT apitoken.regenerate($regen_id)");
-my ($dis_id,   $dis)   = create_token('disable-before-ckpt');
+my ($dis_id,   $dis)   = create_token($node, 'postgres', 'alice', 'disable-before-ckpt');
 alice_sql("SELECT apitoken.disable($dis_id)");
-my ($victim_id, $victim) = create_token('regenerated-uncommitted');
-my ($still_id,  $still)  = create_token('disabled-uncommitted');
+my ($victim_id, $victim) = create_token($node, 'postgres', 'alice', 'regenerated-uncommitted');
+my ($still_id,  $still)  = create_token($node, 'postgres', 'alice', 'disabled-uncommitted');
 
 # last_access recorded by verify(): durable from the next checkpoint on
 my $keep_last = record_access($keep, $keep_id, '', ' before the checkpoint');
@@ -104,12 +89,12 @@ $bg->query_safe("SELECT apitoken.disable($still_id)");
 $node->safe_psql('postgres', 'CHECKPOINT');
 
 # --- committed after the checkpoint: recovered by WAL replay only -----
-my ($late_id, $late) = create_token('created-after-ckpt');
-my ($late_regen_id, $late_regen) = create_token('regen-after-ckpt');
+my ($late_id, $late) = create_token($node, 'postgres', 'alice', 'created-after-ckpt');
+my ($late_regen_id, $late_regen) = create_token($node, 'postgres', 'alice', 'regen-after-ckpt');
 my $late_regen_new = alice_sql("SELECT apitoken.regenerate($late_regen_id)");
-my ($late_dis_id, $late_dis) = create_token('disable-after-ckpt');
+my ($late_dis_id, $late_dis) = create_token($node, 'postgres', 'alice', 'disable-after-ckpt');
 alice_sql("SELECT apitoken.disable($late_dis_id)");
-my ($gone_id, $gone) = create_token('deleted-after-ckpt');
+my ($gone_id, $gone) = create_token($node, 'postgres', 'alice', 'deleted-after-ckpt');
 alice_sql("DELETE FROM apitoken.tokens WHERE id = $gone_id");
 
 # more uncommitted work after the checkpoint
@@ -141,7 +126,7 @@ is(state_of($still), 'valid/alice', 'uncommitted disable() is not in force');
 # transaction id, so its own "commit" does not flush WAL)
 my $late_last = record_access($late, $late_id, 'SET apitoken.last_access_wal = on;',
 	' with WAL, before the crash');
-my ($flush_id, $flush) = create_token('flushes-wal');
+my ($flush_id, $flush) = create_token($node, 'postgres', 'alice', 'flushes-wal');
 
 my $rows_before  = $node->safe_psql('postgres', $rows_sql);
 my $count_before = $node->safe_psql('postgres', 'SELECT count(*) FROM apitoken.token_store');
@@ -197,7 +182,7 @@ is( $node->safe_psql('postgres',
 
 # the sequence does not hand out an id that exists (nor one the lost
 # transaction used)
-my ($new_id, $new) = create_token('after-recovery');
+my ($new_id, $new) = create_token($node, 'postgres', 'alice', 'after-recovery');
 cmp_ok($new_id, '>', $max_id, 'create() after recovery gets a fresh id');
 cmp_ok($new_id, '>', $u2_id, 'ids used by the lost transaction are not reused');
 is(state_of($new), 'valid/alice', 'a token created after recovery verifies');

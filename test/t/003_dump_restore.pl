@@ -14,13 +14,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ApitokenTest;
 
-my $node_a = PostgreSQL::Test::Cluster->new('node_a');
-$node_a->init;
-# token values travel as literals in the test's SQL: keep them out of
-# the server log
-$node_a->append_conf('postgresql.conf', "log_statement = ddl\n");
-$node_a->start;
+my $node_a = quiet_node('node_a');
 
 $node_a->safe_psql('postgres', 'CREATE DATABASE app');
 $node_a->safe_psql('app', q{
@@ -30,29 +26,17 @@ $node_a->safe_psql('app', q{
 	CREATE ROLE admin LOGIN IN ROLE apitoken_admin;
 });
 
-# create a token as $role; returns (id, value)
-sub create_token
-{
-	my ($role, $name, $args) = @_;
-	$args = defined $args ? ", $args" : '';
-	my $out = $node_a->safe_psql('app',
-		"SET ROLE $role; SELECT id, token FROM apitoken.create('$name'$args)");
-	my ($id, $tok) = split /\|/, $out;
-	die "create('$name') returned no token" unless defined $tok && $tok =~ /^pgat_/;
-	return ($id, $tok);
-}
-
 my %tok;
 my %id;
-($id{a1}, $tok{a1}) = create_token('alice', 'alice-ci', "description => 'CI deploys'");
-($id{a2}, $tok{a2}) = create_token('alice', 'alice-disabled');
-($id{a3}, $tok{a3}) = create_token('alice', 'alice-expired', "expires_at => now() + interval '1 hour'");
-($id{a4}, $tok{a4}) = create_token('alice', 'alice-regenerated');
-($id{a5}, $tok{a5}) = create_token('alice', 'alice-deleted');
-($id{a6}, $tok{a6}) = create_token('alice', 'alice-future', "expires_at => '2999-01-01 00:00:00+00'");
-($id{b1}, $tok{b1}) = create_token('bob', 'bob-main');
-($id{b2}, $tok{b2}) = create_token('admin', 'bob-by-admin', "owner => 'bob'");
-($id{m1}, $tok{m1}) = create_token('admin', 'admin-own');
+($id{a1}, $tok{a1}) = create_token($node_a, 'app', 'alice', 'alice-ci', "description => 'CI deploys'");
+($id{a2}, $tok{a2}) = create_token($node_a, 'app', 'alice', 'alice-disabled');
+($id{a3}, $tok{a3}) = create_token($node_a, 'app', 'alice', 'alice-expired', "expires_at => now() + interval '1 hour'");
+($id{a4}, $tok{a4}) = create_token($node_a, 'app', 'alice', 'alice-regenerated');
+($id{a5}, $tok{a5}) = create_token($node_a, 'app', 'alice', 'alice-deleted');
+($id{a6}, $tok{a6}) = create_token($node_a, 'app', 'alice', 'alice-future', "expires_at => '2999-01-01 00:00:00+00'");
+($id{b1}, $tok{b1}) = create_token($node_a, 'app', 'bob', 'bob-main');
+($id{b2}, $tok{b2}) = create_token($node_a, 'app', 'admin', 'bob-by-admin', "owner => 'bob'");
+($id{m1}, $tok{m1}) = create_token($node_a, 'app', 'admin', 'admin-own');
 $tok{a4_old} = $tok{a4};
 $tok{a4} = $node_a->safe_psql('app', "SET ROLE alice; SELECT apitoken.regenerate($id{a4})");
 $node_a->safe_psql('app', qq{
@@ -128,10 +112,7 @@ $node_a->command_ok([ 'pg_dump', '--format=plain', '-f', "$tempdir/app.sql", 'ap
 	'pg_dump of the database');
 
 # --- restore into a fresh cluster --------------------------------------
-my $node_b = PostgreSQL::Test::Cluster->new('node_b');
-$node_b->init;
-$node_b->append_conf('postgresql.conf', "log_statement = ddl\n");
-$node_b->start;
+my $node_b = quiet_node('node_b');
 
 # shift the OIDs so that a role stored by OID would come back wrong
 $node_b->safe_psql('postgres', 'CREATE ROLE filler_1; CREATE ROLE filler_2; CREATE ROLE filler_3');

@@ -20,11 +20,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ApitokenTest;
 
-my $pub = PostgreSQL::Test::Cluster->new('pub');
-$pub->init(allows_streaming => 'logical');
-$pub->append_conf('postgresql.conf', "log_statement = ddl\n");
-$pub->start;
+my $pub = quiet_node('pub', allows_streaming => 'logical');
 # the roles first, so that the OIDs they get line up as described above
 $pub->safe_psql('postgres', q{
 	CREATE ROLE lr_alice;
@@ -36,10 +34,7 @@ $pub->safe_psql('postgres', q{
 my %sub;
 for my $kind ('text', 'binary')
 {
-	my $node = PostgreSQL::Test::Cluster->new("sub_$kind");
-	$node->init;
-	$node->append_conf('postgresql.conf', "log_statement = ddl\n");
-	$node->start;
+	my $node = quiet_node("sub_$kind");
 	$node->safe_psql('postgres', q{
 		CREATE ROLE lr_bob;
 		CREATE ROLE lr_alice;

@@ -55,7 +55,12 @@ ensure_packages() {
 }
 
 [ -n "$PG_MAJOR" ] && ! [[ $PG_MAJOR =~ ^[0-9]+$ ]] && die "PG_MAJOR must be a major version number, like 15"
-git -C "$REPO" rev-parse --verify -q HEAD >/dev/null || die "$REPO is not a git checkout with a commit"
+git -C "$REPO" rev-parse --verify HEAD >/dev/null || die "cannot read the commit to package in $REPO (git says why above)"
+# debian/pgversions is "NN+": the oldest major the package supports
+min_major=$(git -C "$REPO" show HEAD:debian/pgversions | sed -n 's/^\([0-9][0-9]*\)+$/\1/p' | head -n 1)
+if [ -n "$PG_MAJOR" ] && [ -n "$min_major" ] && [ "$PG_MAJOR" -lt "$min_major" ]; then
+	die "PostgreSQL $PG_MAJOR is older than the oldest major debian/pgversions allows ($min_major)"
+fi
 
 # What the build needs: the Build-Depends of debian/control.in
 # (postgresql-all is the servers and server-dev packages of the release's

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# scripts/package.sh [OUTDIR]: build the Debian packages postgresql-NN-apitoken.
+#
+# Builds from a clean copy of the committed tree (git archive HEAD, so
+# uncommitted changes are not in the package), with debian/ and
+# pg_buildext as Debian builds PostgreSQL extensions, for every PostgreSQL
+# major whose server is installed here (15 or later, see debian/pgversions),
+# or only for PG_MAJOR=NN.  The build runs the pg_regress and isolation
+# suites against each package in a throwaway cluster.  Then lintian; then
+# it prints where the .deb files are.
+#
+# OUTDIR defaults to build/debian in the repository (ignored by git).  It
+# holds the .deb, .changes, .buildinfo, .dsc and source tarball of the
+# build, and build.log and lintian.log.
+#
+# Build dependencies are installed with apt-get when run as root; otherwise
+# the script prints the apt-get command and stops.  Standalone on purpose:
+# it works on any Debian release with postgresql-common (bookworm, trixie,
+# sid) and needs nothing else from this repository but the tree itself.
+#
+#   PG_MAJOR=NN        build for this major only (its server and
+#                      postgresql-server-dev-NN are installed if missing)
+#   DEB_BUILD_OPTIONS  passed through (nocheck skips the build-time tests)
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=${1:-$REPO/build/debian}
+PG_MAJOR=${PG_MAJOR:-}
+
+die() {
+	echo "package.sh: $*" >&2
+	exit 1
+}
+
+installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+# install the given packages that are missing, or print how to
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "package.sh: missing build dependencies; install them with" >&2
+		echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "==> installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+[ -n "$PG_MAJOR" ] && ! [[ $PG_MAJOR =~ ^[0-9]+$ ]] && die "PG_MAJOR must be a major version number, like 15"
+git -C "$REPO" rev-parse --verify HEAD >/dev/null || die "cannot read the commit to package in $REPO (git says why above)"
+# debian/pgversions is "NN+": the oldest major the package supports
+min_major=$(git -C "$REPO" show HEAD:debian/pgversions | sed -n 's/^\([0-9][0-9]*\)+$/\1/p' | head -n 1)
+if [ -n "$PG_MAJOR" ] && [ -n "$min_major" ] && [ "$PG_MAJOR" -lt "$min_major" ]; then
+	die "PostgreSQL $PG_MAJOR is older than the oldest major debian/pgversions allows ($min_major)"
+fi
+
+# What the build needs: the Build-Depends of debian/control.in
+# (postgresql-all is the servers and server-dev packages of the release's
+# supported majors, as Debian builds extensions with), the tools, and for
+# PG_MAJOR a major the release may not list as supported.
+packages=(build-essential debhelper dpkg-dev lintian libsodium-dev postgresql-all postgresql-server-dev-all)
+[ -n "$PG_MAJOR" ] && packages+=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR")
+ensure_packages "${packages[@]}"
+
+# the majors to build for: PG_MAJOR, or every installed server with its
+# development files (pg_buildext keeps those debian/pgversions allows)
+if [ -n "$PG_MAJOR" ]; then
+	majors=$PG_MAJOR
+else
+	majors=$(for d in /usr/lib/postgresql/*/bin/postgres; do
+		[ -x "$d" ] || continue
+		v=${d#/usr/lib/postgresql/}
+		v=${v%%/*}
+		[ -e "/usr/lib/postgresql/$v/lib/pgxs/src/makefiles/pgxs.mk" ] && echo "$v"
+	done | sort -n | xargs)
+fi
+[ -n "$majors" ] || die "no PostgreSQL server with its development files is installed"
+# pg_buildext builds for debian/pgversions intersected with this list
+export PG_SUPPORTED_VERSIONS="$majors"
+
+# a clean copy of the committed tree; PostgreSQL runs the build-time tests
+# as postgres when this runs as root, and reads the package's files from
+# the copy, so it must be able to get in
+work=$(mktemp -d "${TMPDIR:-/tmp}/apitoken-package.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+chmod 755 "$work"
+git -C "$REPO" archive --format=tar --prefix=src/ HEAD | tar -x -C "$work"
+src=$work/src
+commit=$(git -C "$REPO" rev-parse --short HEAD)
+if [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no)" ]; then
+	echo "==> note: uncommitted changes in $REPO are not in the package (it is built from $commit)"
+fi
+
+cd "$src"
+versions=$(pg_buildext supported-versions | xargs)
+[ -n "$versions" ] || die "debian/pgversions ($(xargs <debian/pgversions)) allows none of the majors: $majors"
+# debian/control lists one binary package per major: the ones built here
+pg_buildext updatecontrol
+version=$(dpkg-parsechangelog -S Version)
+
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+echo "==> building apitoken $version ($commit) for PostgreSQL $versions (log: $OUT/build.log)"
+if ! dpkg-buildpackage -us -uc >"$OUT/build.log" 2>&1; then
+	tail -n 60 "$OUT/build.log"
+	die "dpkg-buildpackage failed; the whole log is $OUT/build.log"
+fi
+grep -E '^ *All [0-9]+ tests passed' "$OUT/build.log" | sed 's/^ */    /' || true
+
+# what dpkg-buildpackage wrote next to the tree
+arch=$(dpkg-architecture -qDEB_HOST_ARCH)
+changes=apitoken_${version}_${arch}.changes
+mapfile -t files < <(awk '/^Files:/ { f = 1; next } /^[^ ]/ { f = 0 } f { print $NF }' "$work/$changes")
+files=("$changes" "${files[@]}")
+for f in "${files[@]}"; do
+	cp "$work/$f" "$OUT/"
+done
+
+echo "==> lintian"
+# errors fail the script; warnings and the rest (info, pedantic,
+# experimental) are shown
+set +e
+lintian --display-info --pedantic --display-experimental --fail-on error "$OUT/$changes" >"$OUT/lintian.log" 2>&1
+lintian_status=$?
+set -e
+sed -i '/^running with root privileges is not recommended!$/d' "$OUT/lintian.log"
+if [ -s "$OUT/lintian.log" ]; then sed 's/^/    /' "$OUT/lintian.log"; else echo "    no tags"; fi
+
+echo
+echo "Packages in $OUT:"
+for f in "${files[@]}"; do
+	case $f in *.deb) echo "  $OUT/$f" ;; esac
+done
+echo "Install with:"
+for f in "${files[@]}"; do
+	case $f in *-dbgsym_*) ;; *.deb) echo "  sudo apt-get install $OUT/$f" ;; esac
+done
+[ "$lintian_status" -eq 0 ] || die "lintian reported errors (see above)"

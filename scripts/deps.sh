@@ -46,7 +46,7 @@ deps_packages() {
 		memcheck) out+=(valgrind) ;;
 		client) out+=(pgbouncer python3-psycopg) ;;
 		bench) out+=(gnuplot-nox python3) ;;
-		package) out+=(debhelper postgresql-server-dev-all dpkg-dev fakeroot lintian) ;;
+		package) out+=(build-essential debhelper dpkg-dev lintian libsodium-dev postgresql-all postgresql-server-dev-all) ;;
 		test) out+=($(deps_packages build regress fuzz memcheck client)) ;;
 		*)
 			echo "deps.sh: unknown set \"$set\" (build, regress, fuzz, memcheck, client, bench, package, test)" >&2

@@ -13,10 +13,10 @@
 # holds the .deb, .changes, .buildinfo, .dsc and source tarball of the
 # build, and build.log and lintian.log.
 #
-# Build dependencies are installed with apt-get when run as root; otherwise
-# the script prints the apt-get command and stops.  Standalone on purpose:
-# it works on any Debian release with postgresql-common (bookworm, trixie,
-# sid) and needs nothing else from this repository but the tree itself.
+# Build dependencies (scripts/deps.sh, set "package") are installed with
+# apt-get when run as root or through sudo; otherwise the script prints
+# the apt-get command and stops.  It works on any Debian release with
+# postgresql-common (bookworm, trixie, sid).
 #
 #   PG_MAJOR=NN        build for this major only (its server and
 #                      postgresql-server-dev-NN are installed if missing)
@@ -25,55 +25,32 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${1:-$REPO/build/debian}
-PG_MAJOR=${PG_MAJOR:-}
+# only the caller's PG_MAJOR restricts the build (deps.sh picks a default)
+WANT_MAJOR=${PG_MAJOR:-}
+. "$REPO/scripts/deps.sh"
 
 die() {
 	echo "package.sh: $*" >&2
 	exit 1
 }
 
-installed() {
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
-}
-
-# install the given packages that are missing, or print how to
-ensure_packages() {
-	local missing=() p
-	for p in "$@"; do
-		installed "$p" || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "package.sh: missing build dependencies; install them with" >&2
-		echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
-		exit 1
-	fi
-	echo "==> installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >/dev/null
-	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-}
-
-[ -n "$PG_MAJOR" ] && ! [[ $PG_MAJOR =~ ^[0-9]+$ ]] && die "PG_MAJOR must be a major version number, like 15"
+[ -n "$WANT_MAJOR" ] && ! [[ $WANT_MAJOR =~ ^[0-9]+$ ]] && die "PG_MAJOR must be a major version number, like 15"
 git -C "$REPO" rev-parse --verify HEAD >/dev/null || die "cannot read the commit to package in $REPO (git says why above)"
 # debian/pgversions is "NN+": the oldest major the package supports
 min_major=$(git -C "$REPO" show HEAD:debian/pgversions | sed -n 's/^\([0-9][0-9]*\)+$/\1/p' | head -n 1)
-if [ -n "$PG_MAJOR" ] && [ -n "$min_major" ] && [ "$PG_MAJOR" -lt "$min_major" ]; then
-	die "PostgreSQL $PG_MAJOR is older than the oldest major debian/pgversions allows ($min_major)"
+if [ -n "$WANT_MAJOR" ] && [ -n "$min_major" ] && [ "$WANT_MAJOR" -lt "$min_major" ]; then
+	die "PostgreSQL $WANT_MAJOR is older than the oldest major debian/pgversions allows ($min_major)"
 fi
 
-# What the build needs: the Build-Depends of debian/control.in
-# (postgresql-all is the servers and server-dev packages of the release's
-# supported majors, as Debian builds extensions with), the tools, and for
-# PG_MAJOR a major the release may not list as supported.
-packages=(build-essential debhelper dpkg-dev lintian libsodium-dev postgresql-all postgresql-server-dev-all)
-[ -n "$PG_MAJOR" ] && packages+=("postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR")
-ensure_packages "${packages[@]}"
+# What the build needs (deps.sh's "package" set: the Build-Depends of
+# debian/control.in and the tools), and for PG_MAJOR a major the release
+# may not list as supported
+if [ -n "$WANT_MAJOR" ]; then ensure_deps package build; else ensure_deps package; fi
 
 # the majors to build for: PG_MAJOR, or every installed server with its
 # development files (pg_buildext keeps those debian/pgversions allows)
-if [ -n "$PG_MAJOR" ]; then
-	majors=$PG_MAJOR
+if [ -n "$WANT_MAJOR" ]; then
+	majors=$WANT_MAJOR
 else
 	majors=$(for d in /usr/lib/postgresql/*/bin/postgres; do
 		[ -x "$d" ] || continue

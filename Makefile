@@ -27,7 +27,7 @@ REGRESS = setup token_type manage visibility verify trigger errcodes audit searc
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
 # disable, delete and create
-ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable lock_refused last_access_update first_tokens
+ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable lock_refused last_access_update first_tokens upgrade_verify
 ISOLATION_OPTS = --inputdir=test/isolation
 
 # TAP tests (PostgreSQL::Test::Cluster): replica, crash, dump/restore, logs,

@@ -23,11 +23,14 @@ COMMENT ON COLUMN @extschema@.token_store.last_access_from_raw IS
 	'client address of the last recorded access, 16 bytes (see apitoken.unpack_addr); overwritten in place by verify()';
 
 /*
- * Rows written by 1.0 do not physically hold the new columns, and verify()
- * can only overwrite bytes a row holds: rewrite them once.  No trigger
- * fires on this table yet that would mind.
+ * Rows written by 1.0 do not physically hold the new columns (ADD COLUMN
+ * with a constant default changes only the catalog), and verify() can only
+ * overwrite bytes a row holds: such a row records its last access without
+ * the client address until its next change writes it whole, or until
+ * apitoken.record_owner_names() (1.1.1) does, in batches.  Rewriting every
+ * row here would hold the ACCESS EXCLUSIVE lock of ADD COLUMN, and stop
+ * verify(), for as long as the rewrite takes.
  */
-UPDATE @extschema@.token_store SET enabled = enabled;
 
 CREATE FUNCTION @extschema@.unpack_addr(uuid) RETURNS inet
 	AS 'MODULE_PATHNAME', 'apitoken_unpack_addr'

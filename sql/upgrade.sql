@@ -19,9 +19,12 @@ UPDATE apitoken.tokens SET expires_at = now() - interval '1 second' WHERE id = :
 SET apitoken.last_access_interval = 0;
 SELECT apitoken.verify(:'used_tok') AS used_once;
 SELECT last_access AS used_at FROM apitoken.tokens WHERE id = :used \gset
+SELECT string_agg(xmin::text, ',' ORDER BY id) AS xmins FROM apitoken.token_store \gset
 
 ALTER EXTENSION apitoken UPDATE TO '1.1';
 SELECT extversion FROM pg_extension WHERE extname = 'apitoken';
+-- the upgrade changed the catalog only: no row has a new version
+SELECT string_agg(xmin::text, ',' ORDER BY id) = :'xmins' AS no_row_rewritten FROM apitoken.token_store;
 
 -- every old token answers as before, through old and new functions
 SELECT apitoken.verify(:'valid_tok') AS valid,
@@ -37,6 +40,11 @@ UPDATE apitoken.tokens SET scopes = '{read}' WHERE id = :used;
 SELECT apitoken.verify(:'used_tok', 'read', '203.0.113.5') AS scoped_ok,
        apitoken.verify(:'used_tok', 'write', '203.0.113.5') IS NULL AS other_scope_refused;
 SELECT last_access_from FROM apitoken.tokens WHERE id = :used;
+-- a row 1.0 wrote, not changed since, records its last access but not yet
+-- the address: the row does not hold that column until it is written whole
+SELECT apitoken.verify(:'valid_tok', NULL, '198.51.100.7') AS valid_from_addr;
+SELECT last_access > '-infinity' AS recorded, last_access_from
+  FROM apitoken.tokens WHERE name = 'valid';
 SELECT action, token_name FROM apitoken.events ORDER BY id;
 RESET apitoken.last_access_interval;
 
@@ -69,6 +77,11 @@ SELECT name, owner_name FROM apitoken.token_store ORDER BY name;
 SELECT count(*) AS still_missing FROM apitoken.token_store WHERE owner_name IS NULL;
 SELECT apitoken.verify(:'valid_tok') AS valid_after,
        apitoken.verify(:'scoped_tok', 'read') AS scoped_after;
+-- the backfill wrote every row whole: now the address is recorded too
+SET apitoken.last_access_interval = 0;
+SELECT apitoken.verify(:'valid_tok', NULL, '198.51.100.7') AS valid_from_addr;
+SELECT last_access_from FROM apitoken.tokens WHERE name = 'valid';
+RESET apitoken.last_access_interval;
 SELECT status FROM apitoken.check(:'gone_tok');
 SELECT rolname FROM pg_roles r
  WHERE r.oid IN (SELECT member FROM pg_auth_members WHERE roleid = 'apitoken_owner'::regrole)

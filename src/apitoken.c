@@ -16,6 +16,7 @@
  *   require_token.c  the require_token() trigger
  *   audit.c          the audit trigger
  *   token_codec.c, text_rules.c   pure C, no PostgreSQL: token format, names
+ *   compat.h         the only differences between PostgreSQL versions
  *
  * The GUCs are all PGC_SUSET: they are policy (prefix, lifetime, quota,
  * last-access recording), which a role must not change for itself.
@@ -88,7 +89,7 @@ _PG_init(void)
 	DefineCustomBoolVariable("apitoken.last_access_wal",
 							 "WAL-log each recorded last access.",
 							 "Off: last access is written like a hint bit, durable from the next checkpoint; "
-							 "on: it survives a crash and reaches standbys, at the cost of a WAL record per recording.",
+							 "on: it survives a crash and reaches standbys, at the cost of a page image in WAL per recording.",
 							 &apitoken_last_access_wal,
 							 false,
 							 PGC_SUSET,

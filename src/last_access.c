@@ -14,21 +14,33 @@
  * documented in the README:
  * a recorded last access is durable from the next checkpoint, a crash can
  * lose the values recorded since, and standbys see it only when the page
- * is next logged whole.  apitoken.last_access_wal = on WAL-logs each
- * recording instead (heap_inplace_update()), for those who need it on
- * standbys.  Being non-transactional it survives a rollback of the
+ * is next logged whole.  apitoken.last_access_wal = on logs the page whole
+ * (log_newpage_buffer()) with each recording instead, for those who need
+ * it on standbys.  Being non-transactional it survives a rollback of the
  * verifying transaction, which is what "last access" means anyway.  It is
  * skipped during recovery (hot standby), in parallel mode, and when
  * apitoken.last_access_interval says it was recorded recently.
  *
+ * Why not heap_inplace_update() or its successors: PostgreSQL 18 removed
+ * heap_inplace_update(), and heap_inplace_lock(), which replaces it (and
+ * exists from 15.9, 16.5 and 17.1 on), is meant for catalogs: it takes a
+ * heavyweight tuple lock and waits for any transaction that holds the row
+ * locked or is updating it.  verify() must never wait for that.  Logging
+ * the whole page under the same conditional buffer lock as the hint-bit
+ * path needs only APIs that are the same on every supported version
+ * (contrib's pg_surgery logs its in-place heap changes the same way), and
+ * keeps a single write path; the price is a page image in WAL for each
+ * recording, in that mode only.
+ *
  * This is the riskiest code of the extension: it writes into a shared
- * buffer.  Invariants: the slot keeps the buffer pinned; the default path
- * takes the buffer's exclusive content lock only if it is free at once and
+ * buffer.  Invariants: the slot keeps the buffer pinned; the write takes
+ * the buffer's exclusive content lock only if it is free at once and
  * checks that the slot's tuple is the page's item at its TID before
- * writing; nothing that may allocate runs while the lock is held; only
- * fixed-width bytes at known places are overwritten (last_access at
- * apitoken_store.last_access_off, last_access_from_raw where heap_getattr()
- * finds it inside the tuple).
+ * writing; nothing that may allocate runs while the lock is held, and with
+ * last_access_wal the bytes are written, the buffer dirtied and the page
+ * logged in one critical section; only fixed-width bytes at known places
+ * are overwritten (last_access at apitoken_store.last_access_off,
+ * last_access_from_raw where heap_getattr() finds it inside the tuple).
  *
  *-------------------------------------------------------------------------
  */
@@ -36,11 +48,12 @@
 
 #include <sys/socket.h>
 
-#include "access/heapam.h"
+#include "access/xloginsert.h"
 #include "access/htup_details.h"
 #include "access/xlog.h"
 #include "access/xact.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "utils/inet.h"
 #include "utils/rel.h"
@@ -106,14 +119,14 @@ apitoken_unpack_addr(PG_FUNCTION_ARGS)
  * Overwrite last_access (and, from 1.1 on, last_access_from) of the tuple
  * the scan is positioned on, if the interval GUC asks for it.
  *
- * By default the bytes are written straight into the shared buffer, the
- * way PostgreSQL writes hint bits: under the buffer's exclusive content
- * lock, taken only if it is free at once, and MarkBufferDirtyHint(), which
- * adds a full-page image to WAL when checksums or wal_log_hints need one
- * and otherwise writes no WAL.  With apitoken.last_access_wal on, the
- * same bytes go through heap_inplace_update() instead, which WAL-logs
- * them.  The slot keeps the buffer pinned either way, so the tuple cannot
- * be pruned or moved underneath us.
+ * The bytes are written straight into the shared buffer, the way
+ * PostgreSQL writes hint bits: under the buffer's exclusive content lock,
+ * taken only if it is free at once.  By default MarkBufferDirtyHint()
+ * then adds a full-page image to WAL when checksums or wal_log_hints need
+ * one and otherwise writes no WAL.  With apitoken.last_access_wal on, the
+ * write, MarkBufferDirty() and a full-page WAL record are one critical
+ * section instead.  The slot keeps the buffer pinned either way, so the
+ * tuple cannot be pruned or moved underneath us.
  */
 void
 apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
@@ -124,8 +137,8 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 	bool		isnull;
 	bool		with_from;
 	uint8		from[UUID_LEN];
+	char	   *from_ptr = NULL;
 	HeapTuple	tuple;
-	HeapTuple	target;
 	Buffer		buffer;
 	Page		page;
 	OffsetNumber offnum;
@@ -157,31 +170,19 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 	if (with_from)
 		pack_addr(apitoken_request_addr(req), from);
 
-	if (apitoken_last_access_wal)
-	{
-		/* a private copy to change, then a logged in-place update */
-		target = heap_copytuple(tuple);
-	}
-	else
-	{
-		/* never wait: someone holding the page now just means no record */
-		if (!ConditionalLockBuffer(buffer))
-			return;
-		/* the slot's tuple must be the page's item at its TID, as pinned */
-		page = BufferGetPage(buffer);
-		offnum = ItemPointerGetOffsetNumber(&tuple->t_self);
-		lp = (offnum >= FirstOffsetNumber && offnum <= PageGetMaxOffsetNumber(page)) ?
-			PageGetItemId(page, offnum) : NULL;
-		if (ItemPointerGetBlockNumber(&tuple->t_self) != BufferGetBlockNumber(buffer) ||
-			lp == NULL || !ItemIdIsNormal(lp) ||
-			(HeapTupleHeader) PageGetItem(page, lp) != tuple->t_data ||
-			ItemIdGetLength(lp) != tuple->t_len)
-			elog(ERROR, "apitoken: token tuple is not on its page");
-		target = tuple;
-	}
-
-	memcpy((char *) target->t_data + target->t_data->t_hoff + apitoken_store.last_access_off,
-		   &now, sizeof(now));
+	/* never wait: someone holding the page now just means no record */
+	if (!ConditionalLockBuffer(buffer))
+		return;
+	/* the slot's tuple must be the page's item at its TID, as pinned */
+	page = BufferGetPage(buffer);
+	offnum = ItemPointerGetOffsetNumber(&tuple->t_self);
+	lp = (offnum >= FirstOffsetNumber && offnum <= PageGetMaxOffsetNumber(page)) ?
+		PageGetItemId(page, offnum) : NULL;
+	if (ItemPointerGetBlockNumber(&tuple->t_self) != BufferGetBlockNumber(buffer) ||
+		lp == NULL || !ItemIdIsNormal(lp) ||
+		(HeapTupleHeader) PageGetItem(page, lp) != tuple->t_data ||
+		ItemIdGetLength(lp) != tuple->t_len)
+		elog(ERROR, "apitoken: token tuple is not on its page");
 
 	/*
 	 * last_access_from: a fixed 16 bytes, written where the tuple holds
@@ -189,23 +190,31 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 	 */
 	if (with_from)
 	{
-		Datum		raw = heap_getattr(target, apitoken_store.att_last_access_from,
+		Datum		raw = heap_getattr(tuple, apitoken_store.att_last_access_from,
 									   RelationGetDescr(rel), &isnull);
-		char	   *start = (char *) target->t_data;
+		char	   *start = (char *) tuple->t_data;
 		char	   *ptr = DatumGetPointer(raw);
 
-		if (!isnull && ptr >= start && ptr + UUID_LEN <= start + target->t_len)
-			memcpy(ptr, from, UUID_LEN);
+		if (!isnull && ptr >= start && ptr + UUID_LEN <= start + tuple->t_len)
+			from_ptr = ptr;
 	}
 
 	if (apitoken_last_access_wal)
+		START_CRIT_SECTION();
+
+	memcpy((char *) tuple->t_data + tuple->t_data->t_hoff + apitoken_store.last_access_off,
+		   &now, sizeof(now));
+	if (from_ptr != NULL)
+		memcpy(from_ptr, from, UUID_LEN);
+
+	if (apitoken_last_access_wal)
 	{
-		heap_inplace_update(rel, target);
-		heap_freetuple(target);
+		MarkBufferDirty(buffer);
+		if (RelationNeedsWAL(rel))
+			log_newpage_buffer(buffer, true);
+		END_CRIT_SECTION();
 	}
 	else
-	{
 		MarkBufferDirtyHint(buffer, true);
-		LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
-	}
+	LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
 }

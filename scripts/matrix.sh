@@ -69,7 +69,7 @@ stage() {
 	STAGE_LOG=$LOGDIR/$slug.log
 	"$@" >"$STAGE_LOG" 2>&1
 	rc=$?
-	timings+=("$(printf '%-32s %5ss' "$name" $(($(date +%s) - start)))")
+	timings+=("$(printf '%-36s %5ss' "$name" $(($(date +%s) - start)))")
 	if [ $rc -eq 0 ]; then
 		log "--- $name: ok"
 		passed=$((passed + 1))
@@ -149,25 +149,33 @@ make_root() {
 	date -u +%FT%TZ >"$root/$STAMP"
 }
 
-# install the packages into the root; a second stamp records the list
+# install the packages into the root, and bring everything in it up to
+# date (a reused root gets the suite's current minor releases too)
 install_packages() {
-	local suite=$1 root=$2 major=$3 pkgs
+	local suite=$1 root=$2 major=$3 pkgs apt
 	pkgs="postgresql-$major postgresql-server-dev-$major postgresql-$major-pgtap
 		libsodium-dev make gcc libipc-run-perl python3-psycopg"
-	pkgs=$(echo $pkgs)
-	if [ "$(cat "$root/$STAMP.packages" 2>/dev/null)" = "$pkgs" ]; then
-		echo "already installed: $pkgs"
-		return 0
-	fi
 	# no service starts inside the root, and no cluster is made by the packages
 	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 	chmod 755 "$root/usr/sbin/policy-rc.d"
 	mkdir -p "$root/etc/postgresql-common"
-	echo "create_main_cluster = false" >"$root/etc/postgresql-common/createcluster.conf"
-	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get $(apt_opts "$suite") -q update || return 1
-	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get $(apt_opts "$suite") -q -y \
-		--no-install-recommends -o Dpkg::Options::=--force-confold install $pkgs || return 1
-	echo "$pkgs" >"$root/$STAMP.packages"
+	[ -f "$root/etc/postgresql-common/createcluster.conf" ] ||
+		echo "create_main_cluster = false" >"$root/etc/postgresql-common/createcluster.conf"
+	# a stable suite's current minor releases are in -updates and -security
+	case $suite in
+		sid | unstable) ;;
+		*)
+			grep -q -- "$suite-security" "$root/etc/apt/sources.list" ||
+				printf 'deb %s %s-updates main\ndeb %s-security %s-security main\n' \
+					"$MIRROR" "$suite" "$MIRROR" "$suite" >>"$root/etc/apt/sources.list"
+			;;
+	esac
+	apt="chroot $root env DEBIAN_FRONTEND=noninteractive apt-get $(apt_opts "$suite") -q -y
+		--no-install-recommends -o Dpkg::Options::=--force-confold"
+	$apt update || return 1
+	$apt upgrade || return 1
+	$apt install $pkgs || return 1
+	chroot "$root" dpkg-query -W "postgresql-$major" libpq5
 }
 
 # copy the git-tracked files of this tree (as they are in the work tree)

@@ -206,6 +206,23 @@ SELECT * FROM apitoken.create('t', owner => 'apitoken_owner');
 SELECT count(*) FROM apitoken.create('t', owner => 'regress_bob');
 SELECT count(*) FROM apitoken.create('t', owner => 'apitoken_admin');
 RESET ROLE;
+-- from 16 on a grant may convey no power (WITH INHERIT FALSE, SET FALSE):
+-- an issuer that is a member of pg_read_all_data only that way is refused
+DO $$
+BEGIN
+	IF current_setting('server_version_num')::int >= 160000 THEN
+		EXECUTE 'GRANT pg_read_all_data TO regress_admin WITH INHERIT FALSE, SET FALSE';
+	END IF;
+END $$;
+SET ROLE regress_admin;
+SELECT * FROM apitoken.create('t', owner => 'regress_reader');
+RESET ROLE;
+DO $$
+BEGIN
+	IF current_setting('server_version_num')::int >= 160000 THEN
+		EXECUTE 'REVOKE pg_read_all_data FROM regress_admin';
+	END IF;
+END $$;
 -- a superuser may; regenerating that token is refused to the admin too
 SELECT id AS reader_tok_id FROM apitoken.create('t', owner => 'regress_reader') \gset
 SET ROLE regress_admin;

@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
 
 #if PG_VERSION_NUM < 150000
@@ -40,6 +41,23 @@ apitoken_index_beginscan(Relation heap, Relation index, Snapshot snapshot,
 	return index_beginscan(heap, index, snapshot, NULL, nkeys, norderbys);
 #else
 	return index_beginscan(heap, index, snapshot, nkeys, norderbys);
+#endif
+}
+
+/*
+ * Does member hold the powers of role: may it use role's privileges or
+ * become it with SET ROLE?  Up to 15 every grant allows SET ROLE, so any
+ * chain of grants does.  From 16 on a grant may allow neither (WITH
+ * INHERIT FALSE, SET FALSE); a chain through such a grant conveys no power,
+ * so it takes one of grants that all allow inheritance, or all SET.
+ */
+static inline bool
+apitoken_holds_role(Oid member, Oid role)
+{
+#if PG_VERSION_NUM >= 160000
+	return has_privs_of_role(member, role) || member_can_set_role(member, role);
+#else
+	return is_member_of_role_nosuper(member, role);
 #endif
 }
 

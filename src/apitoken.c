@@ -89,7 +89,7 @@ _PG_init(void)
 	DefineCustomBoolVariable("apitoken.last_access_wal",
 							 "WAL-log each recorded last access.",
 							 "Off: last access is written like a hint bit, durable from the next checkpoint; "
-							 "on: it survives a crash and reaches standbys, at the cost of a page image in WAL per recording.",
+							 "on: it survives a crash and reaches standbys, at the cost of a WAL record per recording.",
 							 &apitoken_last_access_wal,
 							 false,
 							 PGC_SUSET,

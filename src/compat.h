@@ -8,11 +8,16 @@
  * Invariants:
  *	- Every PG_VERSION_NUM test of the extension is in this file; the other
  *	  C files call the wrappers and never test the version themselves.
- *	- A wrapper changes only how a call is spelled, never what it does: the
- *	  extension behaves the same on every supported version.  Where a
- *	  version lacks a mechanism, the build stops with #error rather than
- *	  fall back to a different behaviour.
+ *	- A wrapper has one meaning on every version, whatever calls it takes
+ *	  to get there (the same call under another signature, or the calls
+ *	  that now say what an older version's call said): the extension
+ *	  behaves the same on every supported version.  Where a version lacks
+ *	  a mechanism, the build stops with #error rather than fall back to a
+ *	  different behaviour.
  *	- Nothing here depends on a minor release.
+ *	- The in-place write of last access (last_access.c) needs no wrapper:
+ *	  the buffer and generic WAL calls it makes are the same on every
+ *	  supported version.
  *
  *-------------------------------------------------------------------------
  */

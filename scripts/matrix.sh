@@ -275,12 +275,19 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "scripts/matrix.sh needs root (debootstrap, chroot, mount)" >&2
 	exit 2
 fi
-for tool in debootstrap git chroot findmnt; do
+for tool in debootstrap git chroot findmnt flock; do
 	command -v "$tool" >/dev/null || {
 		echo "missing $tool (apt-get install -y $tool)" >&2
 		exit 2
 	}
 done
+mkdir -p "$ROOTS"
+# one run at a time per set of roots: cleanup stops every process in them
+exec 9>"$ROOTS/.matrix.lock"
+flock -n 9 || {
+	echo "another scripts/matrix.sh is using $ROOTS" >&2
+	exit 2
+}
 LOGDIR=$(mktemp -d /tmp/apitoken-matrix.XXXXXX)
 exec 3>&1
 

@@ -91,3 +91,28 @@ RESET search_path;
 RESET ROLE;
 SELECT action, details FROM apitoken.events ORDER BY id DESC LIMIT 1;
 DROP SCHEMA regress_evil CASCADE;
+
+-- the audit trigger pins search_path for record_event() only: an error
+-- raised inside leaves the caller's path and role as they were (the
+-- subtransaction's abort restores them)
+BEGIN;
+CREATE OR REPLACE FUNCTION apitoken.record_event(actor regrole, op text,
+		old_row apitoken.token_store, new_row apitoken.token_store) RETURNS void
+	LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'inside: search_path %, as the caller: %',
+		pg_catalog.current_setting('search_path'), current_user = 'regress_alice';
+END $$;
+SELECT set_config('regress.a1', :'a1', true) IS NOT NULL AS noted;
+SET LOCAL search_path = public, pg_catalog;
+SET LOCAL ROLE regress_alice;
+DO $$
+BEGIN
+	UPDATE apitoken.tokens SET description = 'fails'
+	 WHERE id = current_setting('regress.a1')::bigint;
+EXCEPTION WHEN raise_exception THEN
+	RAISE NOTICE '%; after: search_path %, as the caller: %', SQLERRM,
+		current_setting('search_path'), current_user = 'regress_alice';
+END $$;
+ROLLBACK;
+SELECT description FROM apitoken.tokens WHERE id = :a1;

@@ -16,6 +16,7 @@
  *   require_token.c  the require_token() trigger
  *   audit.c          the audit trigger
  *   token_codec.c, text_rules.c   pure C, no PostgreSQL: token format, names
+ *   compat.h         the only differences between PostgreSQL versions
  *
  * The GUCs are all PGC_SUSET: they are policy (prefix, lifetime, quota,
  * last-access recording, verify-only), which a role must not change for

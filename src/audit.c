@@ -13,12 +13,12 @@
  * actor, switches to the owner of event_store with
  * SetUserIdAndSecContext() (SECURITY_RESTRICTED_OPERATION, as PostgreSQL
  * itself does for maintenance commands), pins the search path to
- * pg_catalog alone, and calls apitoken.record_event(), a plpgsql function
- * that works out the action and the changed fields.  The path is pinned
- * here rather than with SET on the function because a function-level SET
- * costs a GUC save and restore on every event (bench/run measures
- * create(), which pays for one event); every plan record_event() makes is
- * made under the pinned path.  No role holds any
+ * "pg_catalog, pg_temp" in a GUC nest level of its own (as PostgreSQL pins
+ * it for maintenance commands; compat.h), and calls
+ * apitoken.record_event(), a plpgsql function that works out the action
+ * and the changed fields.  Every plan record_event() makes is made under
+ * the pinned path.  If anything inside raises, the (sub)transaction abort
+ * restores the path and the user id.  No role holds any
  * privilege on event_store besides SELECT, and row-level security decides
  * whose events it sees.
  *
@@ -39,7 +39,6 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -51,6 +50,7 @@
 #include "utils/syscache.h"
 
 #include "apitoken.h"
+#include "compat.h"
 #include "token_store.h"
 
 PG_FUNCTION_INFO_V1(apitoken_audit);
@@ -103,7 +103,7 @@ apitoken_audit(PG_FUNCTION_ARGS)
 	bool		strip_hash;
 	Oid			save_userid;
 	int			save_sec_context;
-	OverrideSearchPath *path;
+	int			save_nestlevel;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
@@ -166,11 +166,6 @@ apitoken_audit(PG_FUNCTION_ARGS)
 		}
 	}
 
-	path = (OverrideSearchPath *) palloc0(sizeof(OverrideSearchPath));
-	path->schemas = NIL;
-	path->addCatalog = true;
-	path->addTemp = false;
-
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	apitoken_store_ensure();
 	if (!OidIsValid(apitoken_store.event_relid))
@@ -178,7 +173,7 @@ apitoken_audit(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.event_relid),
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_RESTRICTED_OPERATION);
-	PushOverrideSearchPath(path);
+	save_nestlevel = apitoken_push_search_path();
 	PG_TRY();
 	{
 		int			ret;
@@ -205,12 +200,15 @@ apitoken_audit(PG_FUNCTION_ARGS)
 			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
 		SPI_finish();
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		PopOverrideSearchPath();
+		/* the abort that follows restores the search path */
 		SetUserIdAndSecContext(save_userid, save_sec_context);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	apitoken_pop_search_path(save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
 
 	return PointerGetDatum(NULL);
 }

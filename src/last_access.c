@@ -15,20 +15,31 @@
  * a recorded last access is durable from the next checkpoint, a crash can
  * lose the values recorded since, and standbys see it only when the page
  * is next logged whole.  apitoken.last_access_wal = on WAL-logs each
- * recording instead (heap_inplace_update()), for those who need it on
- * standbys.  Being non-transactional it survives a rollback of the
- * verifying transaction, which is what "last access" means anyway.  It is
- * skipped during recovery (hot standby), in parallel mode, and when
- * apitoken.last_access_interval says it was recorded recently.
+ * recording instead (a generic WAL record, access/generic_xlog.h), for
+ * those who need it on standbys.  Being non-transactional it survives a
+ * rollback of the verifying transaction, which is what "last access" means
+ * anyway.  It is skipped during recovery (hot standby), in parallel mode,
+ * and when apitoken.last_access_interval says it was recorded recently.
+ *
+ * Why not heap_inplace_update() or its successors: PostgreSQL 18 removed
+ * heap_inplace_update(), and heap_inplace_lock(), which replaces it (and
+ * exists from 15.9, 16.5 and 17.1 on), is meant for catalogs: it takes a
+ * heavyweight tuple lock and waits for any transaction that holds the row
+ * locked or is updating it.  verify() must never wait for that.  Generic
+ * WAL is the interface PostgreSQL offers extensions for logging changes
+ * to pages: the same on every supported version, applied under the same
+ * conditional buffer lock as the hint-bit path, and a record holds only
+ * the bytes that changed (a full-page image only as the first change after
+ * a checkpoint, as for any WAL-logged change).
  *
  * This is the riskiest code of the extension: it writes into a shared
- * buffer.  Invariants: the slot keeps the buffer pinned; the default path
- * takes the buffer's exclusive content lock only if it is free at once and
+ * buffer.  Invariants: the slot keeps the buffer pinned; the write takes
+ * the buffer's exclusive content lock only if it is free at once and
  * checks that the slot's tuple is the page's item at its TID before
- * writing; nothing that may allocate runs while the lock is held; only
- * fixed-width bytes at known places are overwritten (last_access at
- * apitoken_store.last_access_off, last_access_from_raw where heap_getattr()
- * finds it inside the tuple).
+ * writing; nothing that may allocate runs while the lock is held (the
+ * generic WAL state is allocated before); only fixed-width bytes at known places
+ * are overwritten (last_access at apitoken_store.last_access_off,
+ * last_access_from_raw where heap_getattr() finds it inside the tuple).
  *
  *-------------------------------------------------------------------------
  */
@@ -36,7 +47,7 @@
 
 #include <sys/socket.h>
 
-#include "access/heapam.h"
+#include "access/generic_xlog.h"
 #include "access/htup_details.h"
 #include "access/xlog.h"
 #include "access/xact.h"
@@ -106,14 +117,15 @@ apitoken_unpack_addr(PG_FUNCTION_ARGS)
  * Overwrite last_access (and, from 1.1 on, last_access_from) of the tuple
  * the scan is positioned on, if the interval GUC asks for it.
  *
- * By default the bytes are written straight into the shared buffer, the
- * way PostgreSQL writes hint bits: under the buffer's exclusive content
- * lock, taken only if it is free at once, and MarkBufferDirtyHint(), which
+ * The bytes are written under the buffer's exclusive content lock, taken
+ * only if it is free at once.  By default they go straight into the shared
+ * buffer, the way PostgreSQL writes hint bits, and MarkBufferDirtyHint()
  * adds a full-page image to WAL when checksums or wal_log_hints need one
- * and otherwise writes no WAL.  With apitoken.last_access_wal on, the
- * same bytes go through heap_inplace_update() instead, which WAL-logs
- * them.  The slot keeps the buffer pinned either way, so the tuple cannot
- * be pruned or moved underneath us.
+ * and otherwise writes no WAL.  With apitoken.last_access_wal on, they are
+ * written into generic WAL's copy of the page, and GenericXLogFinish()
+ * puts it in place, dirties the buffer and logs the change in one critical
+ * section.  The slot keeps the buffer pinned either way, so the tuple
+ * cannot be pruned or moved underneath us.
  */
 void
 apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
@@ -124,8 +136,10 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 	bool		isnull;
 	bool		with_from;
 	uint8		from[UUID_LEN];
+	int			from_off = -1;
+	int			last_off;
+	GenericXLogState *xlog = NULL;
 	HeapTuple	tuple;
-	HeapTuple	target;
 	Buffer		buffer;
 	Page		page;
 	OffsetNumber offnum;
@@ -158,30 +172,29 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 		pack_addr(apitoken_request_addr(req), from);
 
 	if (apitoken_last_access_wal)
-	{
-		/* a private copy to change, then a logged in-place update */
-		target = heap_copytuple(tuple);
-	}
-	else
-	{
-		/* never wait: someone holding the page now just means no record */
-		if (!ConditionalLockBuffer(buffer))
-			return;
-		/* the slot's tuple must be the page's item at its TID, as pinned */
-		page = BufferGetPage(buffer);
-		offnum = ItemPointerGetOffsetNumber(&tuple->t_self);
-		lp = (offnum >= FirstOffsetNumber && offnum <= PageGetMaxOffsetNumber(page)) ?
-			PageGetItemId(page, offnum) : NULL;
-		if (ItemPointerGetBlockNumber(&tuple->t_self) != BufferGetBlockNumber(buffer) ||
-			lp == NULL || !ItemIdIsNormal(lp) ||
-			(HeapTupleHeader) PageGetItem(page, lp) != tuple->t_data ||
-			ItemIdGetLength(lp) != tuple->t_len)
-			elog(ERROR, "apitoken: token tuple is not on its page");
-		target = tuple;
-	}
+		xlog = GenericXLogStart(rel);
 
-	memcpy((char *) target->t_data + target->t_data->t_hoff + apitoken_store.last_access_off,
-		   &now, sizeof(now));
+	/* never wait: someone holding the page now just means no record */
+	if (!ConditionalLockBuffer(buffer))
+	{
+		if (xlog != NULL)
+			GenericXLogAbort(xlog);
+		return;
+	}
+	/* the slot's tuple must be the page's item at its TID, as pinned */
+	page = BufferGetPage(buffer);
+	offnum = ItemPointerGetOffsetNumber(&tuple->t_self);
+	lp = (offnum >= FirstOffsetNumber && offnum <= PageGetMaxOffsetNumber(page)) ?
+		PageGetItemId(page, offnum) : NULL;
+	if (ItemPointerGetBlockNumber(&tuple->t_self) != BufferGetBlockNumber(buffer) ||
+		lp == NULL || !ItemIdIsNormal(lp) ||
+		(HeapTupleHeader) PageGetItem(page, lp) != tuple->t_data ||
+		ItemIdGetLength(lp) != tuple->t_len)
+		elog(ERROR, "apitoken: token tuple is not on its page");
+
+	/* where the bytes go, as offsets within the page */
+	last_off = ((char *) tuple->t_data - (char *) page) + tuple->t_data->t_hoff +
+		apitoken_store.last_access_off;
 
 	/*
 	 * last_access_from: a fixed 16 bytes, written where the tuple holds
@@ -189,23 +202,31 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 	 */
 	if (with_from)
 	{
-		Datum		raw = heap_getattr(target, apitoken_store.att_last_access_from,
+		Datum		raw = heap_getattr(tuple, apitoken_store.att_last_access_from,
 									   RelationGetDescr(rel), &isnull);
-		char	   *start = (char *) target->t_data;
+		char	   *start = (char *) tuple->t_data;
 		char	   *ptr = DatumGetPointer(raw);
 
-		if (!isnull && ptr >= start && ptr + UUID_LEN <= start + target->t_len)
-			memcpy(ptr, from, UUID_LEN);
+		if (!isnull && ptr >= start && ptr + UUID_LEN <= start + tuple->t_len)
+			from_off = ptr - (char *) page;
 	}
 
-	if (apitoken_last_access_wal)
+	if (xlog != NULL)
 	{
-		heap_inplace_update(rel, target);
-		heap_freetuple(target);
+		/* generic WAL: change its copy of the page, then log and apply it */
+		Page		image = GenericXLogRegisterBuffer(xlog, buffer, 0);
+
+		memcpy((char *) image + last_off, &now, sizeof(now));
+		if (from_off >= 0)
+			memcpy((char *) image + from_off, from, UUID_LEN);
+		GenericXLogFinish(xlog);
 	}
 	else
 	{
+		memcpy((char *) page + last_off, &now, sizeof(now));
+		if (from_off >= 0)
+			memcpy((char *) page + from_off, from, UUID_LEN);
 		MarkBufferDirtyHint(buffer, true);
-		LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
 	}
+	LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
 }

@@ -34,6 +34,7 @@
 #include "utils/syscache.h"
 
 #include "apitoken.h"
+#include "compat.h"
 
 PG_FUNCTION_INFO_V1(apitoken_caller);
 PG_FUNCTION_INFO_V1(apitoken_assert_manager);
@@ -129,8 +130,10 @@ refuse_issuer(Oid owner, const char *action, const char *detail)
  * superuser, a role with BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION
  * the issuer does not have, or a member of a predefined role (every role
  * with an OID below FirstNormalObjectId: pg_read_server_files,
- * pg_execute_server_program, ...) the issuer is not a member of.
- * Membership is taken in the widest sense (any grant, inherited or not).
+ * pg_execute_server_program, ...) the issuer is not a member of.  The
+ * owner's membership is taken in the widest sense (any chain of grants);
+ * the issuer's must convey the role's powers (apitoken_holds_role(): on 16
+ * and later a grant WITH INHERIT FALSE, SET FALSE does not).
  */
 void
 apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action)
@@ -174,7 +177,7 @@ apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action)
 		if (r->oid >= FirstNormalObjectId || r->oid == BOOTSTRAP_SUPERUSERID)
 			continue;
 		if (is_member_of_role_nosuper(owner, r->oid) &&
-			!is_member_of_role_nosuper(issuer, r->oid))
+			!apitoken_holds_role(issuer, r->oid))
 		{
 			char	   *detail = psprintf("The role is a member of \"%s\" and you are not.",
 										  NameStr(r->rolname));

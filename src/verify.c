@@ -49,6 +49,7 @@
 #include "utils/timestamp.h"
 
 #include "apitoken.h"
+#include "compat.h"
 #include "token_store.h"
 #include "verify.h"
 
@@ -304,7 +305,7 @@ apitoken_find_token(TokenRequest *req, TokenLookup *result)
 	memcpy(VARDATA(&key.hdr), hash, APITOKEN_HASH_BYTES);
 	ScanKeyInit(&skey, 1, HTEqualStrategyNumber, F_BYTEAEQ,
 				PointerGetDatum(&key.hdr));
-	scan = index_beginscan(rel, index, snapshot, 1, 0);
+	scan = apitoken_index_beginscan(rel, index, snapshot, 1, 0);
 	index_rescan(scan, &skey, 1, NULL, 0);
 
 	/* hash codes can collide: the index rechecks, and so do we, in constant time */

@@ -314,3 +314,34 @@ BEGIN;
 ALTER TABLE apitoken.token_store ADD COLUMN later_column integer;
 ALTER TABLE apitoken.token_store DROP COLUMN later_column;
 ROLLBACK;
+
+--
+-- Found when porting to PostgreSQL 16 and later: membership that confers
+-- no privileges made a role an admin.  From 16 a role can be granted
+-- apitoken_admin WITH INHERIT FALSE, SET FALSE (how ADMIN OPTION is handed
+-- out alone), and on any version a NOINHERIT role's grants confer nothing
+-- until SET ROLE.  Such a role, given the rights to read the view some
+-- other way, saw every token, and the C checks let it manage them.  Now
+-- the policies and the checks ask for the privileges of the group role,
+-- as the tables' grants do.  (The NOINHERIT form behaves the same on every
+-- version, so one expected output holds.)
+--
+SELECT id AS bob_tid FROM apitoken.create('bob-secret', owner => 'regress_bob') \gset
+SELECT count(*) FROM apitoken.create('alice-own', owner => 'regress_alice');
+CREATE ROLE regress_helpdesk NOINHERIT;
+GRANT apitoken_admin TO regress_helpdesk;
+GRANT SELECT (id, name, owner) ON apitoken.token_store TO regress_helpdesk;
+SET ROLE regress_helpdesk;
+SELECT pg_has_role('apitoken_admin', 'MEMBER') AS member,
+       pg_has_role('apitoken_admin', 'USAGE') AS has_its_privileges;
+SELECT count(*) AS tokens_seen FROM apitoken.token_store;
+SELECT apitoken.assert_admin();
+SELECT * FROM apitoken.create('helpdesk-made', owner => 'regress_bob');
+SELECT apitoken.disable(:bob_tid);
+-- what the membership does give: SET ROLE, and then every right of an admin
+SET ROLE apitoken_admin;
+SELECT count(*) AS tokens_seen_as_admin FROM apitoken.tokens;
+RESET ROLE;
+REVOKE SELECT (id, name, owner) ON apitoken.token_store FROM regress_helpdesk;
+DROP ROLE regress_helpdesk;
+DELETE FROM apitoken.tokens;

@@ -1,7 +1,7 @@
 --
 -- upgrade: ALTER EXTENSION apitoken UPDATE from 1.0 to 1.1 and on to
--- 1.1.1 keeps every token working and gives the same catalog as the
--- current version's own install script (apitoken--1.1.1.sql), written
+-- 1.1.1 and 1.1.2 keeps every token working and gives the same catalog as
+-- the current version's own install script (apitoken--1.1.2.sql), written
 -- independently of the upgrade scripts; a deliberate difference shows.
 --
 \set VERBOSITY default
@@ -88,6 +88,22 @@ SELECT rolname FROM pg_roles r
    AND rolname LIKE 'regress%' ORDER BY 1;
 -- no audit event for recording names
 SELECT action, token_name FROM apitoken.events ORDER BY id;
+
+-- 1.1.1 -> 1.1.2: the policies ask for the group roles' privileges; every
+-- token answers as before, and each role sees what it saw
+SET ROLE regress_alice;
+SELECT string_agg(name, ',' ORDER BY name) AS alice_sees_before FROM apitoken.tokens \gset
+RESET ROLE;
+ALTER EXTENSION apitoken UPDATE TO '1.1.2';
+SELECT extversion FROM pg_extension WHERE extname = 'apitoken';
+SELECT apitoken.verify(:'valid_tok') AS valid,
+       apitoken.verify(:'scoped_tok', 'read') AS scoped,
+       apitoken.verify(:'exp_tok') IS NULL AS expired_refused;
+SET ROLE regress_alice;
+SELECT string_agg(name, ',' ORDER BY name) = :'alice_sees_before' AS alice_sees_the_same FROM apitoken.tokens;
+SET ROLE regress_admin;
+SELECT count(*) AS admin_sees FROM apitoken.tokens;
+RESET ROLE;
 
 -- the catalog of the upgraded extension ...
 CREATE TABLE upgrade_catalog (path text, item text);

@@ -47,7 +47,12 @@ apitoken_caller(PG_FUNCTION_ARGS)
 	PG_RETURN_OID(GetUserId());
 }
 
-/* true if roleid is a member of the named role (superusers always are) */
+/*
+ * true if roleid has the privileges of the named role (superusers always
+ * do), as the row-level security policies ask: a membership that does not
+ * inherit them (a NOINHERIT role; from PostgreSQL 16 a grant WITH INHERIT
+ * FALSE) counts only after SET ROLE.
+ */
 static bool
 is_member_of(Oid roleid, const char *rolename)
 {
@@ -55,7 +60,7 @@ is_member_of(Oid roleid, const char *rolename)
 
 	if (superuser_arg(roleid))
 		return true;
-	return OidIsValid(group) && is_member_of_role(roleid, group);
+	return OidIsValid(group) && has_privs_of_role(roleid, group);
 }
 
 /* may roleid manage every role's tokens? */
@@ -72,12 +77,53 @@ apitoken_is_manager(Oid roleid)
 	return apitoken_is_admin(roleid) || is_member_of(roleid, APITOKEN_USER_ROLE);
 }
 
+/*
+ * The group role roleid belongs to without having its privileges (a
+ * NOINHERIT role, or a grant WITH INHERIT FALSE), of the one or two named,
+ * or NULL.
+ */
+static const char *
+uninherited_group(Oid roleid, const char *first, const char *second)
+{
+	const char *names[2] = {first, second};
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		Oid			group = names[i] ? get_role_oid(names[i], true) : InvalidOid;
+
+		if (OidIsValid(group) && is_member_of_role(roleid, group))
+			return names[i];
+	}
+	return NULL;
+}
+
+/*
+ * raise 42501 ("permission denied to <verb> API tokens") telling roleid
+ * to SET ROLE, when it is a member of group without its privileges
+ */
+static void
+refuse_uninherited(Oid roleid, const char *group, const char *verb)
+{
+	if (group == NULL)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to %s API tokens", verb),
+			 errdetail("Role \"%s\" is a member of \"%s\" but does not have its privileges.",
+					   GetUserNameFromId(roleid, false), group),
+			 errhint("SET ROLE %s first, or grant \"%s\" so that its privileges are inherited.",
+					 quote_identifier(group), group)));
+}
+
 /* raise 42501 with a hint naming the role to grant, unless roleid may manage */
 void
 apitoken_require_manager(Oid roleid)
 {
 	if (apitoken_is_manager(roleid))
 		return;
+	refuse_uninherited(roleid, uninherited_group(roleid, APITOKEN_ADMIN_ROLE,
+												 APITOKEN_USER_ROLE), "manage");
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied to manage API tokens"),
@@ -102,13 +148,16 @@ apitoken_assert_admin(PG_FUNCTION_ARGS)
 {
 	Oid			roleid = GetUserId();
 
-	if (!apitoken_is_admin(roleid))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to administer API tokens"),
-				 errdetail("Role \"%s\" is not a member of \"%s\".",
-						   GetUserNameFromId(roleid, false), APITOKEN_ADMIN_ROLE),
-				 errhint("Grant \"%s\" to the role.", APITOKEN_ADMIN_ROLE)));
+	if (apitoken_is_admin(roleid))
+		PG_RETURN_VOID();
+	refuse_uninherited(roleid, uninherited_group(roleid, APITOKEN_ADMIN_ROLE, NULL),
+					   "administer");
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to administer API tokens"),
+			 errdetail("Role \"%s\" is not a member of \"%s\".",
+					   GetUserNameFromId(roleid, false), APITOKEN_ADMIN_ROLE),
+			 errhint("Grant \"%s\" to the role.", APITOKEN_ADMIN_ROLE)));
 	PG_RETURN_VOID();
 }
 

@@ -1,12 +1,13 @@
-/* apitoken--1.1.1.sql: API tokens inside PostgreSQL, version 1.1.1: the whole schema as it is */
+/* apitoken--1.1.2.sql: API tokens inside PostgreSQL, version 1.1.2: the whole schema as it is */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION apitoken" to load this file. \quit
 
 /*
- * This script describes version 1.1.1 directly; a database upgraded from
- * 1.0 (apitoken--1.0.sql, apitoken--1.0--1.1.sql, apitoken--1.1--1.1.1.sql)
- * must end with exactly the same catalog, which sql/upgrade.sql checks.
+ * This script describes version 1.1.2 directly; a database upgraded from
+ * 1.0 (apitoken--1.0.sql, apitoken--1.0--1.1.sql, apitoken--1.1--1.1.1.sql,
+ * apitoken--1.1.1--1.1.2.sql) must end with exactly the same catalog,
+ * which sql/upgrade.sql checks.
  * Change both together: see "Adding a version" in the README.
  */
 
@@ -174,22 +175,26 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.token_store_id_seq', '')
 
 /*
  * Who sees and changes which row.  Superusers bypass RLS as always; FORCE
- * makes the policies apply to the table owner as well.
+ * makes the policies apply to the table owner as well.  A policy asks for
+ * the privileges of apitoken_user or apitoken_admin ('USAGE'), as the
+ * tables' own grants do, not for bare membership: a grant WITH INHERIT
+ * FALSE, SET FALSE (PostgreSQL 16 and later; how ADMIN OPTION is handed
+ * out alone) or to a NOINHERIT role confers nothing until SET ROLE.
  */
 ALTER TABLE @extschema@.token_store ENABLE ROW LEVEL SECURITY;
 ALTER TABLE @extschema@.token_store FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY token_store_admin ON @extschema@.token_store
-	USING (pg_catalog.pg_has_role('apitoken_admin', 'MEMBER'))
-	WITH CHECK (pg_catalog.pg_has_role('apitoken_admin', 'MEMBER'));
+	USING (pg_catalog.pg_has_role('apitoken_admin', 'USAGE'))
+	WITH CHECK (pg_catalog.pg_has_role('apitoken_admin', 'USAGE'));
 COMMENT ON POLICY token_store_admin ON @extschema@.token_store IS
-	'members of apitoken_admin see and manage every token';
+	'roles with the privileges of apitoken_admin (inherited, or after SET ROLE) see and manage every token';
 
 CREATE POLICY token_store_owner ON @extschema@.token_store
-	USING (owner = @extschema@.caller() AND pg_catalog.pg_has_role('apitoken_user', 'MEMBER'))
-	WITH CHECK (owner = @extschema@.caller() AND pg_catalog.pg_has_role('apitoken_user', 'MEMBER'));
+	USING (owner = @extschema@.caller() AND pg_catalog.pg_has_role('apitoken_user', 'USAGE'))
+	WITH CHECK (owner = @extschema@.caller() AND pg_catalog.pg_has_role('apitoken_user', 'USAGE'));
 COMMENT ON POLICY token_store_owner ON @extschema@.token_store IS
-	'members of apitoken_user see and manage the tokens they own';
+	'roles with the privileges of apitoken_user (inherited, or after SET ROLE) see and manage the tokens they own';
 
 /*
  * The guard trigger (src/guard.c): only create() inserts, only the
@@ -298,13 +303,13 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.event_store_id_seq', '')
 ALTER TABLE @extschema@.event_store ENABLE ROW LEVEL SECURITY;
 ALTER TABLE @extschema@.event_store FORCE ROW LEVEL SECURITY;
 CREATE POLICY event_store_admin ON @extschema@.event_store FOR SELECT
-	USING (pg_catalog.pg_has_role('apitoken_admin', 'MEMBER'));
+	USING (pg_catalog.pg_has_role('apitoken_admin', 'USAGE'));
 COMMENT ON POLICY event_store_admin ON @extschema@.event_store IS
-	'members of apitoken_admin see every event';
+	'roles with the privileges of apitoken_admin (inherited, or after SET ROLE) see every event';
 CREATE POLICY event_store_owner ON @extschema@.event_store FOR SELECT
-	USING (owner = @extschema@.caller() AND pg_catalog.pg_has_role('apitoken_user', 'MEMBER'));
+	USING (owner = @extschema@.caller() AND pg_catalog.pg_has_role('apitoken_user', 'USAGE'));
 COMMENT ON POLICY event_store_owner ON @extschema@.event_store IS
-	'members of apitoken_user see the events of the tokens they own';
+	'roles with the privileges of apitoken_user (inherited, or after SET ROLE) see the events of the tokens they own';
 
 CREATE VIEW @extschema@.events WITH (security_invoker = true) AS
 SELECT e.id, e.at, e.token_id, e.token_name, e.owner, e.actor, e.action, e.details

@@ -35,15 +35,15 @@ passed=0
 failed=0
 skipped=()
 stage() {
-	local name=$1
+	local name=$1 start=$SECONDS
 	shift
 	echo
 	echo "==> $name"
 	if "$@"; then
-		echo "--- $name: ok"
+		echo "--- $name: ok ($((SECONDS - start))s)"
 		passed=$((passed + 1))
 	else
-		echo "--- $name: FAILED"
+		echo "--- $name: FAILED ($((SECONDS - start))s)"
 		failed=$((failed + 1))
 	fi
 }

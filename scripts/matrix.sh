@@ -97,7 +97,7 @@ stage() {
 	STAGE_REPORTED=0
 	"$@" >"$STAGE_LOG" 2>&1
 	rc=$?
-	timings+=("$(printf '%-44s %5ss' "$name" $(($(date +%s) - start)))")
+	timings+=("$(printf '%-64s %5ss' "$name" $(($(date +%s) - start)))")
 	if [ $rc -eq 0 ]; then
 		log "--- $name: ok"
 		passed=$((passed + 1))
@@ -394,7 +394,7 @@ done
 log ""
 log "stage times:"
 for t in "${timings[@]}"; do log "  $t"; done
-log "  $(printf '%-44s %5ss' "matrix in all" $(($(date +%s) - MATRIX_START)))"
+log "  $(printf '%-64s %5ss' "matrix in all" $(($(date +%s) - MATRIX_START)))"
 [ "${KEEP_LOGS:-0}" = 1 ] && log "logs kept in $LOGDIR"
 log "$passed stages passed, $failed failed"
 for v in "${versions[@]}"; do log "$v"; done

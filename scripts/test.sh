@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scripts/test.sh: the one test command (CI runs it through .ci/run).
+# scripts/test.sh: the one test command (CI runs it, against the Debian
+# package, through .ci/run and scripts/test_package.sh).
 #
 # Installs what the tests need, builds and installs the extension, starts a
 # throwaway cluster and runs every suite: pg_regress (sql/), isolation

@@ -17,8 +17,14 @@ CLEANUP_DIRS=()
 CLUSTER_DATA=""
 EXIT_HOOK=""
 
-# build the extension and install it into PostgreSQL $PG_MAJOR
+# build the extension and install it into PostgreSQL $PG_MAJOR; with
+# APITOKEN_USE_INSTALLED=1, build nothing and only check that it is
+# installed already (from the Debian package), at the tree's version
 build_and_install() {
+	if [ "${APITOKEN_USE_INSTALLED:-0}" = 1 ]; then
+		check_installed
+		return
+	fi
 	echo "==> building"
 	make -C "$REPO" -s clean >/dev/null
 	make -C "$REPO" -s all
@@ -28,6 +34,36 @@ build_and_install() {
 		exit 1
 	fi
 	make -C "$REPO" -s clean >/dev/null
+}
+
+# the installed library, control file and install script of the tree's
+# default version, or exit saying what is missing
+check_installed() {
+	local lib ext want have f
+	lib=$($PG_CONFIG --pkglibdir)
+	ext=$($PG_CONFIG --sharedir)/extension
+	want=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$REPO/apitoken.control")
+	for f in "$lib/apitoken.so" "$ext/apitoken.control" "$ext/apitoken--$want.sql"; do
+		if [ ! -f "$f" ]; then
+			echo "APITOKEN_USE_INSTALLED=1: $f is missing; install postgresql-$PG_MAJOR-apitoken" \
+				"(scripts/package.sh builds it) or unset APITOKEN_USE_INSTALLED to build and install this tree" >&2
+			exit 1
+		fi
+	done
+	have=$(sed -n "s/^default_version = '\(.*\)'$/\1/p" "$ext/apitoken.control")
+	if [ "$have" != "$want" ]; then
+		echo "APITOKEN_USE_INSTALLED=1: the installed apitoken is $have, this tree's is $want" >&2
+		exit 1
+	fi
+	echo "==> using the installed apitoken $have ($lib/apitoken.so$(installed_by "$lib/apitoken.so"))"
+}
+
+# ", package P" when a Debian package owns the file
+installed_by() {
+	local p
+	p=$(dpkg-query -S "$1" 2>/dev/null | cut -d: -f1) || true
+	[ -n "$p" ] && echo ", package $p $(dpkg-query -W -f='${Version}' "$p")"
+	return 0
 }
 
 # the OS user that runs clusters

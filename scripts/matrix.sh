@@ -1,24 +1,46 @@
 #!/bin/bash
-# The version matrix: build and test apitoken against other PostgreSQL
-# majors, each in a Debian root of its own (debootstrap + chroot).
+# The version matrix: the test command, against the Debian package, on
+# other PostgreSQL majors, each in a Debian root of its own (debootstrap +
+# chroot), and a dump from the host's PostgreSQL 15 restored into each.
 #
 #   bash scripts/matrix.sh                       # trixie (PostgreSQL 17) and sid (18)
 #   MATRIX_SUITES="sid" bash scripts/matrix.sh   # only some; "suite:NN" names the major
 #   MATRIX_ROOTS=/path bash scripts/matrix.sh    # where the roots live (default below)
 #
-# For each suite: create the root with debootstrap (or reuse it when its
-# stamp file says it is complete), install the packages the build and the
-# tests need, copy the git-tracked files of this tree into it, and inside it
-# build as the postgres user (the Makefile builds with -Werror), `make
-# install` as root, start a throwaway cluster on a private socket directory
-# and port 560NN, and run `make installcheck` (pg_regress, isolation, TAP).
-# bookworm's PostgreSQL 15 is the host's own: scripts/test.sh covers it.
+# The dump (test/dump_major/run.sh dump) is taken on PostgreSQL $DUMP_MAJOR
+# (15): in the root of a suite of that major when MATRIX_SUITES names one
+# ("bookworm trixie sid"; it runs first, and the dump is taken after its
+# suites, from its package), else first of all on the host, with the
+# apitoken installed there (.ci/run installs the package just before; it
+# must be the tree's version).  For each suite: create the root with debootstrap (or reuse it when its
+# stamp file says it is complete), mount /proc, /dev/pts and /dev/shm
+# (PostgreSQL's dynamic shared memory) in it, install the packages of
+# scripts/deps.sh's sets package, build, regress, memcheck and client for
+# the suite's major (and git), clone this repository's HEAD into it, and
+# inside it, as root, run scripts/test_package.sh: scripts/package.sh
+# builds postgresql-NN-apitoken (its build runs pg_regress and isolation,
+# then lintian), apt-get installs it, and scripts/test.sh runs every
+# suite against the installed package (APITOKEN_USE_INSTALLED=1):
+# installcheck (pg_regress, isolation, TAP), memcheck, clientcheck
+# (pgbouncer on 127.0.0.1), loadcheck.  fuzzcheck needs no PostgreSQL and
+# is skipped in the roots (APITOKEN_SKIP_FUZZ=1; the host runs it).  Then
+# test/dump_major/run.sh restore: the host's dump in a fresh cluster of the
+# root's major must answer exactly as on 15.  Clusters run as postgres
+# (runuser) on private sockets; the roots share the host's loopback, so
+# each major gets its own port range (APITOKEN_PORT_BASE 55000 + 100*NN).
 #
 # Needs root, debootstrap, git and the mirror below.  Standalone on purpose
 # (it does not source scripts/common.sh).  Every stage prints "==> name" and
-# "--- name: ok" or "--- name: FAILED"; the last line is "N passed, M
-# failed", and the exit status is non-zero when anything failed.  Mounts and
-# clusters are cleaned up on exit.
+# "--- name: ok" or "--- name: FAILED" (test.sh's own stage lines are shown
+# indented under its stage; on failure, the output of its failing stages,
+# with the regression diffs).  At the end: stage times, one line per
+# version, "PostgreSQL NN (suite): N passed, M failed ...; dump from 15:
+# ok|FAILED", then "matrix: PostgreSQL NN: N passed, M failed / ..." and
+# the exit status is non-zero when anything failed.  Mounts and processes
+# in the roots are cleaned up on exit.
+#
+#   MATRIX_SKIP_DUMP=1  no dump stage (shown as skipped in the version lines)
+#   KEEP_LOGS=1         keep the stage logs (printed at the end)
 
 set -uo pipefail
 
@@ -26,15 +48,18 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SUITES=${MATRIX_SUITES:-trixie sid}
 ROOTS=${MATRIX_ROOTS:-/var/tmp/apitoken-roots}
 MIRROR=${MATRIX_MIRROR:-http://deb.debian.org/debian}
-BUILD_DIR=/build/apitoken		# inside each root
-CLUSTER_DIR=/tmp/apitoken-matrix	# inside each root
+BUILD_DIR=/build/apitoken		# inside each root: a clone of HEAD
+DUMP_IN_ROOT=/tmp/apitoken-dump	# inside each root: the host's dump
+DUMP_MAJOR=15					# the host's major the dump is taken on
 STAMP=.apitoken-matrix-complete	# in a root: its creation finished
 
 passed=0
 failed=0
 timings=()
+versions=()						# one summary line per suite
+closing=()						# "NN: N passed, M failed" per suite
 MOUNTED=()						# mount points to undo, innermost last
-CLUSTERS=()						# "root|pg_ctl|datadir" of running clusters
+DUMP_STATUS=""					# ok, FAILED or skipped: the dump on the host
 
 log() { printf '%s\n' "$*"; }
 
@@ -59,7 +84,9 @@ apt_opts() {
 }
 
 # run a stage: "==> name", the command, "--- name: ok|FAILED"; the
-# command's output goes to $LOGDIR/<slug>.log and is shown on failure
+# command's output goes to $LOGDIR/<slug>.log and its tail is shown on
+# failure, unless the command showed what matters itself (fd 3, then
+# STAGE_REPORTED=1)
 stage() {
 	local name=$1 slug start rc
 	shift
@@ -67,26 +94,32 @@ stage() {
 	log "==> $name"
 	start=$(date +%s)
 	STAGE_LOG=$LOGDIR/$slug.log
+	STAGE_REPORTED=0
 	"$@" >"$STAGE_LOG" 2>&1
 	rc=$?
-	timings+=("$(printf '%-36s %5ss' "$name" $(($(date +%s) - start)))")
+	timings+=("$(printf '%-64s %5ss' "$name" $(($(date +%s) - start)))")
 	if [ $rc -eq 0 ]; then
 		log "--- $name: ok"
 		passed=$((passed + 1))
 	else
-		tail -n 80 "$LOGDIR/$slug.log"
+		[ "$STAGE_REPORTED" = 1 ] || tail -n 80 "$STAGE_LOG"
 		log "--- $name: FAILED"
 		failed=$((failed + 1))
 	fi
 	return $rc
 }
 
-# mount fstype on a point inside a root, remembered for cleanup
+# mount fstype on a point inside a root ("bind" binds the host's path of
+# the same name), remembered for cleanup
 mount_in() {
-	local type=$1 point=$2
+	local type=$1 point=$2 root=$3
 	mkdir -p "$point"
 	mountpoint -q "$point" && return 0
-	mount -t "$type" "$type" "$point" && MOUNTED+=("$point")
+	if [ "$type" = bind ]; then
+		mount --bind "${point#"$root"}" "$point" && MOUNTED+=("$point")
+	else
+		mount -t "$type" "$type" "$point" && MOUNTED+=("$point")
+	fi
 }
 
 # undo the mounts of one root (or all), innermost first
@@ -101,15 +134,11 @@ unmount_all() {
 	MOUNTED=("${keep[@]}")
 }
 
-# stop the clusters this script started; then any process still running
-# inside a root this script used (TAP nodes left behind by a failure)
+# stop any process still running inside a root this script used
+# (clusters, pgbouncer or TAP nodes left behind by a failure or an
+# interrupt; the scripts inside stop their own when they end normally)
 stop_clusters() {
-	local c root pgctl data p r
-	for c in "${CLUSTERS[@]}"; do
-		IFS='|' read -r root pgctl data <<<"$c"
-		chroot "$root" runuser -u postgres -- "$pgctl" -D "$data" -m immediate stop >/dev/null 2>&1
-	done
-	CLUSTERS=()
+	local root p r
 	for root in "${USED_ROOTS[@]}"; do
 		for p in /proc/[0-9]*; do
 			r=$(readlink "$p/root" 2>/dev/null) || continue
@@ -149,12 +178,13 @@ make_root() {
 	date -u +%FT%TZ >"$root/$STAMP"
 }
 
-# install the packages into the root, and bring everything in it up to
-# date (a reused root gets the suite's current minor releases too)
+# install what the suites and the package build need for the major (the
+# sets of scripts/deps.sh, and git for scripts/package.sh), and bring
+# everything in the root up to date (a reused root gets the suite's
+# current minor releases too)
 install_packages() {
 	local suite=$1 root=$2 major=$3 pkgs apt
-	pkgs="postgresql-$major postgresql-server-dev-$major postgresql-$major-pgtap
-		libsodium-dev make gcc libipc-run-perl python3-psycopg"
+	pkgs="git $(PG_MAJOR=$major bash "$REPO/scripts/deps.sh" --list package build regress memcheck client)" || return 1
 	# no service starts inside the root, and no cluster is made by the packages
 	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 	chmod 755 "$root/usr/sbin/policy-rc.d"
@@ -172,101 +202,144 @@ install_packages() {
 	esac
 	apt="chroot $root env DEBIAN_FRONTEND=noninteractive apt-get $(apt_opts "$suite") -q -y
 		--no-install-recommends -o Dpkg::Options::=--force-confold"
+	echo "packages: $pkgs"
 	$apt update || return 1
 	$apt upgrade || return 1
 	$apt install $pkgs || return 1
-	chroot "$root" dpkg-query -W "postgresql-$major" libpq5
+	chroot "$root" dpkg-query -W "postgresql-$major" libpq5 pgbouncer valgrind python3-psycopg
+	# postgresql-all (Build-Depends) pulls the servers of every major the
+	# release supports: one on trixie and sid; the package is built for
+	# $major only (PG_MAJOR)
+	echo "servers: $(cd "$root/usr/lib/postgresql" && echo *)"
 }
 
-# copy the git-tracked files of this tree (as they are in the work tree)
+# clone this repository into the root and check out HEAD: scripts/package.sh
+# packages the committed tree, and the suites run from the same commit
 copy_tree() {
-	local root=$1
+	local root=$1 head
+	head=$(git -C "$REPO" rev-parse HEAD) || return 1
 	rm -rf "$root$BUILD_DIR"
-	mkdir -p "$root$BUILD_DIR"
-	git -C "$REPO" ls-files -z | (cd "$REPO" && tar --null -T - -cf -) |
-		tar -C "$root$BUILD_DIR" -xf - || return 1
-	chroot "$root" chown -R postgres: "$BUILD_DIR"
+	mkdir -p "$(dirname "$root$BUILD_DIR")"
+	git clone -q --no-hardlinks "$REPO" "$root$BUILD_DIR" || return 1
+	git -C "$root$BUILD_DIR" checkout -q --detach "$head" || return 1
+	echo "commit $(git -C "$REPO" log -1 --format='%h %s')"
+	if [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no)" ]; then
+		echo "note: uncommitted changes in $REPO are not tested in the roots" >&3
+	fi
 }
 
-# run a command inside the root as postgres, from the build directory
-as_pg_in() {
+# the dump of tokens of every kind (test/dump_major), into $DUMP_DIR
+dump_on_host() {
+	PG_MAJOR=$DUMP_MAJOR APITOKEN_PORT_BASE=55900 bash "$REPO/test/dump_major/run.sh" dump "$DUMP_DIR"
+}
+
+# the same, in a root of that major, from its installed package
+dump_in_root() {
 	local root=$1
-	shift
-	chroot "$root" runuser -u postgres -- env -C "$BUILD_DIR" HOME=/tmp "$@"
+	rm -rf "$root$DUMP_IN_ROOT" "$DUMP_DIR"
+	chroot "$root" env -C "$BUILD_DIR" PG_MAJOR="$DUMP_MAJOR" APITOKEN_PORT_BASE=$((55000 + 100 * DUMP_MAJOR + 90)) \
+		bash test/dump_major/run.sh dump "$DUMP_IN_ROOT" || return 1
+	cp -r "$root$DUMP_IN_ROOT" "$DUMP_DIR"
 }
 
-# a free TCP port from $1 on (the roots share the host's network)
-free_port() {
-	local port=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null ||
-		[ -e "/tmp/.s.PGSQL.$port" ]; do
-		port=$((port + 1))
-	done
-	echo "$port"
+# take the dump: "ok" or "FAILED" in DUMP_STATUS
+take_dump() {
+	if stage "$@"; then DUMP_STATUS=ok; else DUMP_STATUS=FAILED; fi
 }
 
-# initdb and start a throwaway cluster in the root on a private socket
-start_cluster() {
-	local root=$1 bin=$2 port=$3
-	chroot "$root" sh -c "rm -rf $CLUSTER_DIR && mkdir -p $CLUSTER_DIR/socket && chown -R postgres: $CLUSTER_DIR" || return 1
-	as_pg_in "$root" "$bin/initdb" -D "$CLUSTER_DIR/data" -U postgres --auth=trust -E UTF8 \
-		--locale=C.UTF-8 || return 1
-	as_pg_in "$root" "$bin/pg_ctl" -w -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" \
-		-o "-c listen_addresses='' -k $CLUSTER_DIR/socket -p $port -c fsync=off" start || {
-		cat "$root$CLUSTER_DIR/server.log"
-		return 1
-	}
-	CLUSTERS+=("$root|$bin/pg_ctl|$CLUSTER_DIR/data")
+# scripts/test_package.sh inside the root: package, install, every suite.
+# test.sh's stage lines go to the terminal as they come, indented; on
+# failure, the whole output of each failing stage (it holds the diffs and
+# logs), or the tail when no stage failed (the package did not build)
+tests_in_root() {
+	local root=$1 major=$2 out=$3 rc blocks
+	chroot "$root" env -C "$BUILD_DIR" PG_MAJOR="$major" APITOKEN_SKIP_FUZZ=1 \
+		APITOKEN_PORT_BASE=$((55000 + 100 * major)) PACKAGE_OUT=/tmp/apitoken-deb \
+		${FUZZ_SECONDS:+FUZZ_SECONDS=$FUZZ_SECONDS} ${CLIENT_SECONDS:+CLIENT_SECONDS=$CLIENT_SECONDS} \
+		${LOAD_SECONDS:+LOAD_SECONDS=$LOAD_SECONDS} \
+		bash scripts/test_package.sh 2>&1 | tee "$out" |
+		grep --line-buffered -E '^(==>|---) |^[0-9]+ passed' | sed -u 's/^/    /' >&3
+	rc=${PIPESTATUS[0]}
+	[ "$rc" -eq 0 ] && return 0
+	blocks=$(awk '/^==> /{ buf = ""; inb = 1 } inb { buf = buf $0 "\n" } /^--- .*: FAILED/ { printf "%s", buf; inb = 0 }' "$out")
+	if [ -n "$blocks" ]; then
+		printf '%s\n' "$blocks" | head -n 800 | sed 's/^/    | /' >&3
+	else
+		tail -n 80 "$out" | sed 's/^/    | /' >&3
+	fi
+	STAGE_REPORTED=1
+	return "$rc"
 }
 
-# make installcheck against that cluster.  Straight to the terminal (fd
-# 3), indented so that no line looks like a stage line: each test's
-# result, and on failure the diffs and the failing TAP tests' logs.
-installcheck() {
-	local root=$1 bin=$2 port=$3 rc f
-	as_pg_in "$root" env PATH="$bin:/usr/bin:/bin" PGHOST="$CLUSTER_DIR/socket" PGPORT="$port" \
-		PGUSER=postgres PGDATABASE=postgres make PG_CONFIG="$bin/pg_config" installcheck
-	rc=$?
-	grep -E '^(ok|not ok) |^test |tests (passed|failed)|^test/t/|^Files=|^Result:' "$STAGE_LOG" |
-		sed 's/^/    /' >&3
-	[ $rc -eq 0 ] && return 0
-	for f in "$root$BUILD_DIR/regression.diffs" "$root$BUILD_DIR/output_iso/regression.diffs"; do
-		[ -f "$f" ] && { echo "=== $f"; cat "$f"; } | sed 's/^/    /' >&3
-	done
-	for f in "$root$BUILD_DIR"/tmp_check/log/regress_log_*; do
-		[ -f "$f" ] && grep -q 'not ok' "$f" &&
-			{ echo "=== $f (tail)"; tail -n 40 "$f"; } | sed 's/^/    /' >&3
-	done
-	return 1
+# the host's dump restored in a fresh cluster of the root's major
+restore_in_root() {
+	local root=$1 major=$2
+	rm -rf "$root$DUMP_IN_ROOT"
+	cp -r "$DUMP_DIR" "$root$DUMP_IN_ROOT" || return 1
+	chroot "$root" env -C "$BUILD_DIR" PG_MAJOR="$major" APITOKEN_PORT_BASE=$((55000 + 100 * major + 90)) \
+		bash test/dump_major/run.sh restore "$DUMP_IN_ROOT"
 }
 
+# the restore stage of a suite, if there is a dump; its result in DUMP_RESULT
+restore_stage() {
+	local suite=$1 root=$2 major=$3
+	case $DUMP_STATUS in
+		ok)
+			if stage "$suite: restore the PostgreSQL $DUMP_MAJOR dump" restore_in_root "$root" "$major"; then
+				DUMP_RESULT=ok
+			else
+				DUMP_RESULT=FAILED
+			fi
+			;;
+		skipped) DUMP_RESULT=skipped ;;
+		*)
+			DUMP_RESULT="FAILED (no dump to restore)"
+			failed=$((failed + 1))
+			;;
+	esac
+}
+
+# one suite; appends its lines to versions and closing
 run_suite() {
-	local entry=$1 suite major root bin port
+	local entry=$1 suite major root out count dump
 	suite=${entry%%:*}
 	major=$(pg_major "$entry")
 	if [ -z "$major" ]; then
 		log "==> $suite: unknown PostgreSQL major (write $suite:NN)"
 		log "--- $suite: FAILED"
 		failed=$((failed + 1))
+		versions+=("$suite: unknown PostgreSQL major: FAILED")
+		closing+=("$suite: FAILED")
 		return
 	fi
 	root=$ROOTS/$suite
-	bin=/usr/lib/postgresql/$major/bin
 	USED_ROOTS+=("$root")
+	# until the suites ran, the version's line says which stage stopped it
+	versions+=("PostgreSQL $major ($suite): not run (see the FAILED stage above)")
+	closing+=("$major: not run")
 
 	stage "$suite: debootstrap" make_root "$suite" "$root" || return
-	mount_in proc "$root/proc" && mount_in tmpfs "$root/dev/shm" || {
+	if ! { mount_in proc "$root/proc" "$root" && mount_in bind "$root/dev/pts" "$root" &&
+		mount_in tmpfs "$root/dev/shm" "$root"; }; then
 		log "--- $suite: mounts: FAILED"
 		failed=$((failed + 1))
 		return
-	}
+	fi
 	stage "$suite: packages (PostgreSQL $major)" install_packages "$suite" "$root" "$major" || return
-	stage "$suite: copy tree" copy_tree "$root" || return
-	stage "$suite: build (-Werror)" as_pg_in "$root" make PG_CONFIG="$bin/pg_config" || return
-	stage "$suite: make install" chroot "$root" make -C "$BUILD_DIR" PG_CONFIG="$bin/pg_config" install || return
-	port=$(free_port $((56000 + major)))
-	stage "$suite: cluster (port $port)" start_cluster "$root" "$bin" "$port" || return
-	stage "$suite: installcheck" installcheck "$root" "$bin" "$port"
+	stage "$suite: clone HEAD" copy_tree "$root" || return
+	out=$LOGDIR/tests-$suite.log
+	stage "$suite: package, install, scripts/test.sh (PostgreSQL $major)" tests_in_root "$root" "$major" "$out"
+	count=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	[ -n "$count" ] || count="0 passed, 1 failed (no count: see above)"
+	if [ "$entry" = "$DUMP_SUITE" ]; then
+		take_dump "$suite: take the PostgreSQL $DUMP_MAJOR dump" dump_in_root "$root"
+		dump="taken here, $DUMP_STATUS"
+	else
+		restore_stage "$suite" "$root" "$major"
+		dump=$DUMP_RESULT
+	fi
+	versions[-1]="PostgreSQL $major ($suite): $count; dump from $DUMP_MAJOR: $dump"
+	closing[-1]="$major: $count, dump $dump"
 	stop_clusters
 	unmount_all "$root/"
 }
@@ -289,7 +362,28 @@ flock -n 9 || {
 	exit 2
 }
 LOGDIR=$(mktemp -d /tmp/apitoken-matrix.XXXXXX)
+DUMP_DIR=$LOGDIR/dump
 exec 3>&1
+MATRIX_START=$(date +%s)
+
+# the suite the dump is taken in, if any, runs first
+DUMP_SUITE=""
+for entry in $SUITES; do
+	if [ "$(pg_major "$entry")" = "$DUMP_MAJOR" ]; then
+		DUMP_SUITE=$entry
+		break
+	fi
+done
+if [ -n "$DUMP_SUITE" ]; then
+	SUITES="$DUMP_SUITE $(for e in $SUITES; do [ "$e" = "$DUMP_SUITE" ] || printf '%s ' "$e"; done)"
+fi
+if [ "${MATRIX_SKIP_DUMP:-0}" = 1 ]; then
+	log "--- dump on PostgreSQL $DUMP_MAJOR: skipped (MATRIX_SKIP_DUMP=1)"
+	DUMP_STATUS=skipped
+	DUMP_SUITE=""
+elif [ -z "$DUMP_SUITE" ]; then
+	take_dump "dump on the host's PostgreSQL $DUMP_MAJOR" dump_on_host
+fi
 
 for entry in $SUITES; do
 	run_suite "$entry"
@@ -300,5 +394,9 @@ done
 log ""
 log "stage times:"
 for t in "${timings[@]}"; do log "  $t"; done
-log "$passed passed, $failed failed"
+log "  $(printf '%-64s %5ss' "matrix in all" $(($(date +%s) - MATRIX_START)))"
+[ "${KEEP_LOGS:-0}" = 1 ] && log "logs kept in $LOGDIR"
+log "$passed stages passed, $failed failed"
+for v in "${versions[@]}"; do log "$v"; done
+log "matrix: PostgreSQL $(IFS=/; printf '%s' "${closing[*]}" | sed 's|/| / |g')"
 [ "$failed" -eq 0 ]

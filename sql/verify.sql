@@ -139,3 +139,40 @@ RESET ROLE;
 SHOW apitoken.prefix;
 SHOW apitoken.last_access_interval;
 SHOW apitoken.last_access_wal;
+
+-- in a query with a parallel plan: PostgreSQL takes no new snapshot during
+-- a parallel operation, so verify() and check() use the statement's, and
+-- answer as anywhere else (they raised before)
+CREATE TABLE par_tok (token text);
+INSERT INTO par_tok SELECT token FROM apitoken.create('par-1', owner => 'regress_alice');
+INSERT INTO par_tok SELECT 'not a token ' || g FROM generate_series(1, 200) g;
+INSERT INTO par_tok SELECT token FROM par_tok LIMIT 1;
+ANALYZE par_tok;
+CREATE FUNCTION pg_temp.plan_has_gather(q text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	l text;
+BEGIN
+	FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+		IF l ~ 'Gather' THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	RETURN false;
+END $$;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT pg_temp.plan_has_gather(
+	'SELECT count(*) FILTER (WHERE apitoken.verify(token) IS NOT NULL) FROM par_tok') AS parallel_plan;
+SELECT count(*) FILTER (WHERE apitoken.verify(token) = 'regress_alice'::regrole) AS verified,
+       count(*) FILTER (WHERE apitoken.verify(token) IS NULL) AS refused
+  FROM par_tok;
+SELECT pg_temp.plan_has_gather(
+	'SELECT c.status, count(*) FROM par_tok, apitoken.check(token) c GROUP BY 1') AS parallel_plan;
+SELECT c.status, count(*) FROM par_tok, apitoken.check(token) c GROUP BY 1 ORDER BY 1;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+DROP TABLE par_tok;

@@ -33,6 +33,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
@@ -297,8 +298,15 @@ apitoken_find_token(TokenRequest *req, TokenLookup *result)
 
 	rel = table_open(apitoken_store.relid, AccessShareLock);
 	index = index_open(apitoken_store.indexid, AccessShareLock);
-	/* the latest committed state: a change is in force once it commits */
-	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	/*
+	 * The latest committed state: a change is in force once it commits.
+	 * PostgreSQL takes no new snapshot during a parallel operation (verify()
+	 * in a query with a parallel plan): there the statement's is used.
+	 */
+	if (IsInParallelMode() && ActiveSnapshotSet())
+		snapshot = RegisterSnapshot(GetActiveSnapshot());
+	else
+		snapshot = RegisterSnapshot(GetLatestSnapshot());
 	slot = table_slot_create(rel, NULL);
 
 	SET_VARSIZE(&key.hdr, VARHDRSZ + APITOKEN_HASH_BYTES);

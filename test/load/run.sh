@@ -80,7 +80,7 @@ if [ "${failed:-x}" != 0 ] || [ "$errors" != 0 ] || [ -z "$creates" ] || [ -z "$
 fi
 
 # every check is one row: name, detail, ok
-as_pg psql -X -q -A -t -F ' ' -v ON_ERROR_STOP=1 -v creates="$creates" -v judged="$judged" -d apitoken_load \
+as_pg psql -X -q -A -t -F ' ' -v ON_ERROR_STOP=1 -v creates="$creates" -v judged="$judged" -v clients="$CLIENTS" -d apitoken_load \
 	>"$LDIR/checks.out" <<'SQL'
 SET apitoken.last_access_interval = -1;  -- the checks below change nothing
 WITH ev AS (SELECT count(*) FILTER (WHERE action = 'create') AS c,
@@ -111,13 +111,16 @@ SELECT 'same-ids', format('tokens=%s load_tok=%s', n.tokens, n.kept),
 				   (SELECT id FROM load_tok EXCEPT SELECT id FROM apitoken.tokens))
   FROM n
 UNION ALL
-SELECT 'created-minus-deleted', format('2000+%s created, %s left, %s deleted', :creates, n.tokens, lo.d),
-	   2000 + :creates = n.tokens + lo.d
-  FROM n, lo
+-- pgbench counts a transaction once it has read the answer: when -T ends
+-- it, up to one create per client may have committed uncounted
+SELECT 'created-minus-deleted', format('%s created (2000 + %s, pgbench counted %s), %s left, %s deleted',
+									  ev.c, ev.c - 2000, :creates, n.tokens, lo.d),
+	   ev.c = n.tokens + lo.d AND ev.c - 2000 BETWEEN :creates AND :creates + :clients
+  FROM ev, n, lo
 UNION ALL
 SELECT 'audit-agrees', format('events: create=%s regenerate=%s delete=%s disable=%s enable=%s; load: regenerate=%s',
 							  ev.c, ev.r, ev.d, ev.dis, ev.en, lo.r),
-	   ev.c = 2000 + :creates AND ev.r = lo.r AND ev.d = lo.d
+	   ev.r = lo.r AND ev.d = lo.d
   FROM ev, lo
 UNION ALL
 SELECT 'enough-changes', format('regenerated=%s deleted=%s disabled=%s enabled=%s', lo.r, lo.d, ev.dis, ev.en),

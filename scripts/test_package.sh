@@ -39,8 +39,8 @@ PG_MAJOR=$PG_MAJOR bash "$REPO/scripts/package.sh" "$out" || fail "scripts/packa
 debs=("$out"/postgresql-"$PG_MAJOR"-apitoken_*.deb)
 [ -f "${debs[0]}" ] || fail "scripts/package.sh made no postgresql-$PG_MAJOR-apitoken .deb in $out"
 echo "==> installing ${debs[*]##*/} (${SECONDS}s for the package)"
-# --reinstall: every build is version 1.1.1, and apt-get would keep an
-# installed package of the same version
+# --reinstall: every build of a version has the same version number, and
+# apt-get would keep an installed package of the same version
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall --no-install-recommends "${debs[@]}" >"$out/apt.log" 2>&1 ||
 	{ tail -n 30 "$out/apt.log"; fail "apt-get install ${debs[*]} failed"; }
 

@@ -40,6 +40,9 @@
 # in the roots are cleaned up on exit.
 #
 #   MATRIX_SKIP_DUMP=1  no dump stage (shown as skipped in the version lines)
+#   MATRIX_BENCH=1      no tests: bench/run's smoke run (BENCH_QUICK=1) in
+#                       each root instead, its raw figures copied to
+#                       bench/versions/NN/ for bench/report (not for CI)
 #   KEEP_LOGS=1         keep the stage logs (printed at the end)
 
 set -uo pipefail
@@ -271,6 +274,20 @@ tests_in_root() {
 	return "$rc"
 }
 
+# MATRIX_BENCH=1: bench/run's smoke run in the root; its raw figures go to
+# bench/versions/NN/ of this tree
+bench_in_root() {
+	local root=$1 major=$2 out=$3
+	rm -rf "$root/tmp/apitoken-bench"
+	if ! chroot "$root" env -C "$BUILD_DIR" PG_MAJOR="$major" BENCH_QUICK=1 BENCH_OUT=/tmp/apitoken-bench \
+		APITOKEN_PORT_BASE=$((55000 + 100 * major)) bash bench/run >"$out" 2>&1; then
+		tail -n 40 "$out" | sed 's/^/    | /' >&3
+		return 1
+	fi
+	mkdir -p "$REPO/bench/versions/$major"
+	cp "$root/tmp/apitoken-bench/results.tsv" "$root/tmp/apitoken-bench/run_info.tsv" "$REPO/bench/versions/$major/"
+}
+
 # the host's dump restored in a fresh cluster of the root's major
 restore_in_root() {
 	local root=$1 major=$2
@@ -327,6 +344,12 @@ run_suite() {
 	fi
 	stage "$suite: packages (PostgreSQL $major)" install_packages "$suite" "$root" "$major" || return
 	stage "$suite: clone HEAD" copy_tree "$root" || return
+	if [ "${MATRIX_BENCH:-0}" = 1 ]; then
+		stage "$suite: bench/run smoke run (PostgreSQL $major)" bench_in_root "$root" "$major" "$LOGDIR/bench-$suite.log" &&
+			versions[-1]="PostgreSQL $major ($suite): smoke-run figures in bench/versions/$major" &&
+			closing[-1]="$major: bench ok"
+		return
+	fi
 	out=$LOGDIR/tests-$suite.log
 	stage "$suite: package, install, scripts/test.sh (PostgreSQL $major)" tests_in_root "$root" "$major" "$out"
 	count=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
@@ -377,8 +400,8 @@ done
 if [ -n "$DUMP_SUITE" ]; then
 	SUITES="$DUMP_SUITE $(for e in $SUITES; do [ "$e" = "$DUMP_SUITE" ] || printf '%s ' "$e"; done)"
 fi
-if [ "${MATRIX_SKIP_DUMP:-0}" = 1 ]; then
-	log "--- dump on PostgreSQL $DUMP_MAJOR: skipped (MATRIX_SKIP_DUMP=1)"
+if [ "${MATRIX_SKIP_DUMP:-0}" = 1 ] || [ "${MATRIX_BENCH:-0}" = 1 ]; then
+	log "--- dump on PostgreSQL $DUMP_MAJOR: skipped (MATRIX_SKIP_DUMP=1 or MATRIX_BENCH=1)"
 	DUMP_STATUS=skipped
 	DUMP_SUITE=""
 elif [ -z "$DUMP_SUITE" ]; then

@@ -34,6 +34,9 @@ if [ -z "$out" ]; then
 fi
 
 echo "==> package: scripts/package.sh for PostgreSQL $PG_MAJOR"
+# a PACKAGE_OUT kept from an earlier run may hold packages of another
+# version: only this build's may be installed
+rm -f "$out"/*.deb
 SECONDS=0
 PG_MAJOR=$PG_MAJOR bash "$REPO/scripts/package.sh" "$out" || fail "scripts/package.sh failed (output above)"
 debs=("$out"/postgresql-"$PG_MAJOR"-apitoken_*.deb)

@@ -186,8 +186,9 @@ make_root() {
 # everything in the root up to date (a reused root gets the suite's
 # current minor releases too)
 install_packages() {
-	local suite=$1 root=$2 major=$3 pkgs apt
-	pkgs="git $(PG_MAJOR=$major bash "$REPO/scripts/deps.sh" --list package build regress memcheck client)" || return 1
+	local suite=$1 root=$2 major=$3 pkgs apt sets="package build regress memcheck client"
+	[ "${MATRIX_BENCH:-0}" = 1 ] && sets="$sets bench"
+	pkgs="git $(PG_MAJOR=$major bash "$REPO/scripts/deps.sh" --list $sets)" || return 1
 	# no service starts inside the root, and no cluster is made by the packages
 	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 	chmod 755 "$root/usr/sbin/policy-rc.d"

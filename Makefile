@@ -16,12 +16,13 @@ OBJS = \
 	src/token_type.o \
 	src/verify.o
 
-# The install script of the current version (apitoken--1.1.2.sql) describes
+# The install script of the current version (apitoken--1.2.sql) describes
 # its whole schema; the older versions' install script and the upgrade
 # scripts are frozen.  sql/upgrade.sql checks that 1.0 upgraded step by
 # step ends with the catalog a fresh install has.
 DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql apitoken--1.1--1.1.1.sql apitoken--1.1.1--1.1.2.sql \
-	apitoken--1.1.2.sql
+	apitoken--1.1.2--1.2.sql \
+	apitoken--1.2.sql
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
 REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only upgrade teardown

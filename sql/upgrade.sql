@@ -1,7 +1,7 @@
 --
 -- upgrade: ALTER EXTENSION apitoken UPDATE from 1.0 to 1.1 and on to
--- 1.1.1 and 1.1.2 keeps every token working and gives the same catalog as
--- the current version's own install script (apitoken--1.1.2.sql), written
+-- 1.1.1, 1.1.2 and 1.2 keeps every token working and gives the same catalog as
+-- the current version's own install script (apitoken--1.2.sql), written
 -- independently of the upgrade scripts; a deliberate difference shows.
 --
 \set VERBOSITY default
@@ -103,6 +103,20 @@ SET ROLE regress_alice;
 SELECT string_agg(name, ',' ORDER BY name) = :'alice_sees_before' AS alice_sees_the_same FROM apitoken.tokens;
 SET ROLE regress_admin;
 SELECT count(*) AS admin_sees FROM apitoken.tokens;
+RESET ROLE;
+
+-- 1.1.2 -> 1.2: catalog changes only; no row is rewritten, every token
+-- answers as before, and each role sees what it saw
+SELECT xmin::text AS xmin_before_12 FROM apitoken.token_store WHERE name = 'valid' \gset
+ALTER EXTENSION apitoken UPDATE TO '1.2';
+SELECT extversion FROM pg_extension WHERE extname = 'apitoken';
+SELECT xmin::text = :'xmin_before_12' AS not_rewritten FROM apitoken.token_store WHERE name = 'valid';
+SELECT apitoken.verify(:'valid_tok') AS valid,
+       apitoken.verify(:'scoped_tok', 'read') AS scoped,
+       apitoken.verify(:'exp_tok') IS NULL AS expired_refused;
+SELECT status FROM apitoken.check(:'gone_tok');
+SET ROLE regress_alice;
+SELECT string_agg(name, ',' ORDER BY name) = :'alice_sees_before' AS alice_sees_the_same FROM apitoken.tokens;
 RESET ROLE;
 
 -- the catalog of the upgraded extension ...

@@ -18,6 +18,7 @@
 #define APITOKEN_TABLE		"token_store"
 #define APITOKEN_EVENT_TABLE "event_store"
 #define APITOKEN_HASH_INDEX	"token_store_hash_key"
+#define APITOKEN_PREV_HASH_INDEX "token_store_prev_hash_key"	/* 1.2 */
 #define APITOKEN_USER_ROLE	"apitoken_user"
 #define APITOKEN_ADMIN_ROLE	"apitoken_admin"
 #define APITOKEN_OWNER_ROLE	"apitoken_owner"	/* marks roles tokens were issued to */

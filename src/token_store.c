@@ -122,6 +122,18 @@ apitoken_store_load(void)
 		apitoken_store.att_last_access_from != InvalidAttrNumber;
 	apitoken_store.has_owner_name = apitoken_store.att_owner_name != InvalidAttrNumber &&
 		apitoken_store.att_issued_in != InvalidAttrNumber;
+	apitoken_store.att_prev_hash = get_attnum(apitoken_store.relid, "prev_hash");
+	apitoken_store.att_prev_valid_until = get_attnum(apitoken_store.relid, "prev_valid_until");
+	apitoken_store.att_last_refused_at = get_attnum(apitoken_store.relid, "last_refused_at");
+	apitoken_store.att_last_refused_from = get_attnum(apitoken_store.relid, "last_refused_from_raw");
+	apitoken_store.att_last_refused_reason = get_attnum(apitoken_store.relid, "last_refused_reason");
+	apitoken_store.prev_indexid = get_relname_relid(APITOKEN_PREV_HASH_INDEX, nsp);
+	apitoken_store.has_v12_columns = apitoken_store.att_prev_hash != InvalidAttrNumber &&
+		apitoken_store.att_prev_valid_until != InvalidAttrNumber &&
+		apitoken_store.att_last_refused_at != InvalidAttrNumber &&
+		apitoken_store.att_last_refused_from != InvalidAttrNumber &&
+		apitoken_store.att_last_refused_reason != InvalidAttrNumber &&
+		OidIsValid(apitoken_store.prev_indexid);
 
 	rel = table_open(apitoken_store.relid, AccessShareLock);
 	apitoken_store.last_access_off = compute_last_access_offset(rel, apitoken_store.att_last_access);

@@ -8,7 +8,7 @@
  * The library serves every version of the schema: a column a version does
  * not have is InvalidAttrNumber here, and the flags below are the one
  * place where the C tells versions apart (has_v11_columns: 1.1 and later;
- * has_owner_name: 1.1.1 and later).
+ * has_owner_name: 1.1.1 and later; has_v12_columns: 1.2 and later).
  *
  *-------------------------------------------------------------------------
  */
@@ -25,6 +25,8 @@ typedef struct ApitokenStore
 	bool		valid;
 	Oid			relid;
 	Oid			indexid;
+	Oid			prev_indexid;	/* token_store_prev_hash_key (1.2 and
+								 * later), else InvalidOid */
 	Oid			event_relid;	/* apitoken.event_store (1.1 and later), for
 								 * the audit trigger */
 	Oid			token_typid;
@@ -39,9 +41,16 @@ typedef struct ApitokenStore
 	AttrNumber	att_last_access_from;
 	AttrNumber	att_owner_name; /* 1.1.1: InvalidAttrNumber before */
 	AttrNumber	att_issued_in;
+	AttrNumber	att_prev_hash;	/* 1.2: InvalidAttrNumber before */
+	AttrNumber	att_prev_valid_until;
+	AttrNumber	att_last_refused_at;
+	AttrNumber	att_last_refused_from;
+	AttrNumber	att_last_refused_reason;
 	int			last_access_off;	/* byte offset in tuple data, or -1 */
 	bool		has_v11_columns;	/* 1.1 and later: scopes, networks */
 	bool		has_owner_name; /* 1.1.1 and later: tokens know their owner */
+	bool		has_v12_columns;	/* 1.2 and later: previous value, last
+									 * refused use */
 } ApitokenStore;
 
 extern ApitokenStore apitoken_store;

@@ -1,12 +1,13 @@
-/* apitoken--1.1.2.sql: API tokens inside PostgreSQL, version 1.1.2: the whole schema as it is */
+/* apitoken--1.2.sql: API tokens inside PostgreSQL, version 1.2: the whole schema as it is */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION apitoken" to load this file. \quit
 
 /*
- * This script describes version 1.1.2 directly; a database upgraded from
+ * This script describes version 1.2 directly; a database upgraded from
  * 1.0 (apitoken--1.0.sql, apitoken--1.0--1.1.sql, apitoken--1.1--1.1.1.sql,
- * apitoken--1.1.1--1.1.2.sql) must end with exactly the same catalog,
+ * apitoken--1.1.1--1.1.2.sql, apitoken--1.1.2--1.2.sql) must end with
+ * exactly the same catalog,
  * which sql/upgrade.sql checks.
  * Change both together: see "Adding a version" in the README.
  */
@@ -117,7 +118,14 @@ COMMENT ON FUNCTION @extschema@.assert_admin() IS
  * is formed.  last_access_from_raw holds the client address of the last
  * recorded access as 16 fixed bytes (IPv4 mapped into IPv6; all zeros =
  * none).  owner_name and issued_in record whom and where the token was
- * issued to (see src/verify.c).
+ * issued to (see src/verify.c).  prev_hash and prev_valid_until are the
+ * previous value of a token regenerated with a grace period, which keeps
+ * verifying until then (written only by regenerate(), ended by the guard
+ * when the token is disabled, expires or is given a new expiry).
+ * last_refused_at, last_refused_from_raw and last_refused_reason record
+ * the last use of a valid secret that was refused, in place like last
+ * access (fixed width, NOT NULL; rows written before 1.2 do not hold them
+ * until they are next updated).
  */
 CREATE SEQUENCE @extschema@.token_store_id_seq;
 
@@ -139,6 +147,11 @@ CREATE TABLE @extschema@.token_store (
 	last_access_from_raw uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000',
 	owner_name		text,
 	issued_in		bigint,
+	prev_hash		bytea,
+	prev_valid_until timestamptz,
+	last_refused_at	timestamptz NOT NULL DEFAULT '-infinity',
+	last_refused_from_raw uuid NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000',
+	last_refused_reason smallint NOT NULL DEFAULT 0,
 	CONSTRAINT token_store_pkey PRIMARY KEY (id),
 	CONSTRAINT token_store_owner_name_key UNIQUE (owner, name)
 );
@@ -149,6 +162,12 @@ ALTER TABLE @extschema@.token_store ALTER COLUMN last_access_from_raw SET STORAG
 -- equality is all verify() needs, it is a third of the size of a btree on
 -- 32-byte values, and needs no tree descent.
 CREATE INDEX token_store_hash_key ON @extschema@.token_store USING hash (hash);
+-- the previous values still in their grace period, probed by verify()
+-- only when the current values missed.  A partial btree: it holds only the
+-- few tokens in a grace period (a hash index would be sized for the whole
+-- table), and building it on upgrade reads the table but writes nothing.
+CREATE INDEX token_store_prev_hash_key ON @extschema@.token_store (prev_hash)
+	WHERE prev_hash IS NOT NULL;
 
 COMMENT ON TABLE @extschema@.token_store IS
 	'API tokens (base table behind apitoken.tokens); members of apitoken_user/apitoken_admin read it within RLS, hash is readable by superusers only';
@@ -168,6 +187,16 @@ COMMENT ON COLUMN @extschema@.token_store.owner_name IS
 	'name of the role the token was issued to (NULL: not yet recorded, see apitoken.record_owner_names; empty: disowned)';
 COMMENT ON COLUMN @extschema@.token_store.issued_in IS
 	'system identifier of the cluster the token was issued in: only there does an owner renamed since still verify before the new name is recorded';
+COMMENT ON COLUMN @extschema@.token_store.prev_hash IS
+	'SHA-256 of the previous value while it is in its grace period (apitoken.regenerate(id, grace)); superusers only';
+COMMENT ON COLUMN @extschema@.token_store.prev_valid_until IS
+	'the previous value verifies until then; NULL = no previous value';
+COMMENT ON COLUMN @extschema@.token_store.last_refused_at IS
+	'last time a valid secret of this token was refused (disabled, expired, scope or address denied), -infinity if never; written in place';
+COMMENT ON COLUMN @extschema@.token_store.last_refused_from_raw IS
+	'client address of that refused use, 16 bytes (see apitoken.unpack_addr); written in place';
+COMMENT ON COLUMN @extschema@.token_store.last_refused_reason IS
+	'why that use was refused: 0 none, 1 disabled, 2 expired, 3 scope_denied, 4 address_denied, 5 lifetime_exceeded (apitoken.refusal_reason())';
 
 -- keep the tokens (and the id sequence) in pg_dump output
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.token_store', '');
@@ -217,6 +246,13 @@ CREATE FUNCTION @extschema@.unpack_addr(uuid) RETURNS inet
 COMMENT ON FUNCTION @extschema@.unpack_addr(uuid) IS
 	'client address stored in token_store.last_access_from_raw, as inet (NULL = none)';
 
+CREATE FUNCTION @extschema@.refusal_reason(smallint) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN CASE $1 WHEN 1 THEN 'disabled' WHEN 2 THEN 'expired' WHEN 3 THEN 'scope_denied'
+		WHEN 4 THEN 'address_denied' WHEN 5 THEN 'lifetime_exceeded' END;
+COMMENT ON FUNCTION @extschema@.refusal_reason(smallint) IS
+	'the reason stored in token_store.last_refused_reason, as text (NULL = none)';
+
 /*
  * The view users work with.  security_invoker, so the policies above
  * apply to whoever queries or updates it.  DELETE goes through the
@@ -244,7 +280,11 @@ SELECT t.id,
 	   t.hint,
 	   t.scopes,
 	   t.allowed_from,
-	   @extschema@.unpack_addr(t.last_access_from_raw) AS last_access_from
+	   @extschema@.unpack_addr(t.last_access_from_raw) AS last_access_from,
+	   t.prev_valid_until AS previous_valid_until,
+	   NULLIF(t.last_refused_at, '-infinity'::timestamptz) AS last_refused_at,
+	   @extschema@.unpack_addr(t.last_refused_from_raw) AS last_refused_from,
+	   @extschema@.refusal_reason(t.last_refused_reason) AS last_refused_reason
   FROM @extschema@.token_store t;
 
 COMMENT ON VIEW @extschema@.tokens IS
@@ -264,6 +304,10 @@ COMMENT ON COLUMN @extschema@.tokens.hint IS 'non-secret start of the token valu
 COMMENT ON COLUMN @extschema@.tokens.scopes IS 'scopes the token may be used for (verify(token, scope)); empty = unrestricted';
 COMMENT ON COLUMN @extschema@.tokens.allowed_from IS 'networks the token may be used from; NULL = anywhere';
 COMMENT ON COLUMN @extschema@.tokens.last_access_from IS 'client address of the last recorded access; NULL = never, or not over TCP/IP';
+COMMENT ON COLUMN @extschema@.tokens.previous_valid_until IS 'the value before the last apitoken.regenerate(id, grace) verifies until then; NULL = none';
+COMMENT ON COLUMN @extschema@.tokens.last_refused_at IS 'last time a valid secret of this token was refused (recorded at most every apitoken.last_access_interval); NULL = never';
+COMMENT ON COLUMN @extschema@.tokens.last_refused_from IS 'client address of that refused use; NULL = none, or not over TCP/IP';
+COMMENT ON COLUMN @extschema@.tokens.last_refused_reason IS 'why it was refused: disabled, expired, scope_denied, address_denied or lifetime_exceeded';
 
 CREATE FUNCTION @extschema@.delete_token() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'apitoken_delete_token'
@@ -600,7 +644,8 @@ REVOKE ALL ON SEQUENCE @extschema@.token_store_id_seq, @extschema@.event_store_i
 
 GRANT SELECT (id, owner, enabled, last_access, expires_at, name, description,
 			  created_by, created_at, regenerated_at, hint, scopes, allowed_from,
-			  last_access_from_raw, owner_name, issued_in)
+			  last_access_from_raw, owner_name, issued_in, prev_valid_until,
+			  last_refused_at, last_refused_from_raw, last_refused_reason)
 	ON @extschema@.token_store TO apitoken_user, apitoken_admin;
 GRANT INSERT ON @extschema@.token_store TO apitoken_user, apitoken_admin;
 GRANT UPDATE (name, description, expires_at, enabled, owner, regenerated_at,
@@ -631,4 +676,5 @@ GRANT EXECUTE ON FUNCTION
 	@extschema@.search(text, regrole[], interval, regrole[], text),
 	@extschema@.purge_orphaned()
 	TO PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.unpack_addr(uuid) TO apitoken_user, apitoken_admin;
+GRANT EXECUTE ON FUNCTION @extschema@.unpack_addr(uuid), @extschema@.refusal_reason(smallint)
+	TO apitoken_user, apitoken_admin;

@@ -15,6 +15,7 @@
  *   last_access.c    the in-place write of last access, address packing
  *   require_token.c  the require_token() trigger
  *   audit.c          the audit trigger
+ *   expiry.c         notify_expiring(): expiry notices
  *   token_codec.c, text_rules.c   pure C, no PostgreSQL: token format, names
  *   compat.h         the only differences between PostgreSQL versions
  *

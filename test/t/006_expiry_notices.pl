@@ -12,7 +12,8 @@
 # says), waits at most 90 seconds; that bound is a timeout, not a
 # measurement.  Then: the payload names the token (id, name, owner,
 # expires_at, nothing else), the admin's job succeeded and remembered the
-# notice, the user's job failed with the refusal.
+# notice, the user's job failed with the refusal.  A dump of the database
+# restored elsewhere keeps the notices: nothing is announced again there.
 #
 # pg_cron is needed: scripts/deps.sh installs postgresql-NN-cron (set
 # regress); without it this test fails, saying what to install.
@@ -118,6 +119,19 @@ like( $node->safe_psql('app', q{
 is( $node->safe_psql('app',
 		"SELECT string_agg(token_id || ' ' || within, ',') FROM apitoken.expiry_notice_store"),
 	"$soon 7 days", 'the notice is remembered, once, for the token expiring within the window');
+
+# a restored dump keeps what was announced: it is not announced again
+my $dump = PostgreSQL::Test::Utils::tempdir() . '/app.sql';
+$node->command_ok([ 'pg_dump', '--extension=apitoken', '-f', $dump, '-d', $node->connstr('app') ],
+	'pg_dump of the tokens and the notices');
+$node->safe_psql('postgres', 'CREATE DATABASE restored');
+$node->command_ok(
+	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', $dump, '-d', $node->connstr('restored') ],
+	'restored into another database');
+is($node->safe_psql('restored', "SET ROLE admin; SELECT apitoken.notify_expiring('7 days')"),
+	'0', 'the restored database does not announce again what was announced');
+is($node->safe_psql('restored', "SET ROLE admin; SELECT apitoken.notify_expiring('30 days')"),
+	'2', 'a window not announced yet is announced there');
 
 $node->safe_psql('app',
 	"SELECT cron.unschedule(jobid) FROM cron.job");

@@ -29,12 +29,12 @@ PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only notify_expiring upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
-# disable, delete and create
+# disable, delete and create; expiry notices as a listener hears them
 ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable lock_refused last_access_update first_tokens expiry_notices upgrade_verify
 ISOLATION_OPTS = --inputdir=test/isolation
 
 # TAP tests (PostgreSQL::Test::Cluster): replica, crash, dump/restore, logs,
-# owners across logical replication
+# owners across logical replication, expiry notices from a pg_cron job
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 

@@ -14,9 +14,9 @@
  * path pinned to "pg_catalog, pg_temp", as the audit trigger does, and runs
  * one fixed statement, "SELECT apitoken.send_expiry_notices($1)": a
  * plpgsql function no role may execute, which does the work (see its
- * comment in apitoken--1.2.sql).  It reads token_store as the owner,
- * which bypasses row-level security: the rows an admin sees through it
- * anyway.  No SECURITY DEFINER function is needed, so none is added: one
+ * comment in apitoken--1.2.sql).  It reads token_store as the owner, a
+ * superuser (the extension needs one to be installed), which bypasses
+ * row-level security: the rows an admin sees through it anyway.  No SECURITY DEFINER function is needed, so none is added: one
  * could not check the caller (it sees its owner as current_user).  The
  * payloads hold no secret: id, name, owner's name and expiry.
  *

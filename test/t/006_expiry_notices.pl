@@ -114,7 +114,7 @@ like( $node->safe_psql('app', q{
 		SELECT string_agg(DISTINCT d.status || ': ' || d.return_message, ',')
 		  FROM cron.job_run_details d JOIN cron.job j USING (jobid)
 		 WHERE j.jobname = 'apitoken-expiring-user' AND d.status IN ('succeeded', 'failed')}),
-	qr/^failed: ERROR: +permission denied to administer API tokens\n.*HINT: +Grant "apitoken_admin" to the role\.\s*$/s,
+	qr/^failed: (ERROR: +)?permission denied to administer API tokens\b/,
 	"the user's job was refused");
 is( $node->safe_psql('app',
 		"SELECT string_agg(token_id || ' ' || within, ',') FROM apitoken.expiry_notice_store"),

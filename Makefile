@@ -5,6 +5,7 @@ MODULE_big = apitoken
 OBJS = \
 	src/apitoken.o \
 	src/audit.o \
+	src/expiry.o \
 	src/guard.o \
 	src/last_access.o \
 	src/login.o \
@@ -26,15 +27,16 @@ DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql apitoken--1.1--1.1.1.sql apitoke
 	apitoken--1.2.sql
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
-REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only login upgrade teardown
+REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners \
+	attack_review verify_only login notify_expiring upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
-# disable, delete and create
-ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable lock_refused last_access_update first_tokens upgrade_verify
+# disable, delete and create; expiry notices as a listener hears them
+ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable lock_refused last_access_update first_tokens expiry_notices upgrade_verify
 ISOLATION_OPTS = --inputdir=test/isolation
 
 # TAP tests (PostgreSQL::Test::Cluster): replica, crash, dump/restore, logs,
-# owners across logical replication
+# owners across logical replication, expiry notices from a pg_cron job
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 

@@ -113,3 +113,102 @@ REVOKE ALL ON FUNCTION @extschema@.login(text, text, inet), @extschema@.current_
 -- tokens as database identities: anyone may present a token
 GRANT EXECUTE ON FUNCTION @extschema@.login(text, text, inet), @extschema@.current_token(),
 	@extschema@.current_scopes(), @extschema@.has_scope(text) TO PUBLIC;
+
+/*
+ * Expiry notices (1.2).  notify_expiring() (src/expiry.c) sends NOTIFY
+ * apitoken_expiring for every enabled token of an existing owner that
+ * expires within the window, once per window and expiry:
+ * expiry_notice_store remembers what it announced, one row per token and
+ * window (windows that compare equal, '7 days' and '168 hours', are one).
+ * A token is announced again for a window when its expiry has changed
+ * since.  Only the extension writes the table (as its owner, through
+ * send_expiry_notices(), which no role may execute); admins may read it.
+ * It is dumped, so that a restored database does not announce again what
+ * was announced before the dump.
+ */
+CREATE TABLE @extschema@.expiry_notice_store (
+	token_id	bigint NOT NULL,
+	within		interval NOT NULL,
+	expires_at	timestamptz NOT NULL,
+	notified_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT expiry_notice_store_pkey PRIMARY KEY (token_id, within)
+);
+COMMENT ON TABLE @extschema@.expiry_notice_store IS
+	'expiry notices sent by apitoken.notify_expiring(): one row per token and window; written only by the extension, readable by apitoken_admin';
+COMMENT ON COLUMN @extschema@.expiry_notice_store.token_id IS 'the token announced (token_store.id)';
+COMMENT ON COLUMN @extschema@.expiry_notice_store.within IS 'the window it was announced for (notify_expiring(within))';
+COMMENT ON COLUMN @extschema@.expiry_notice_store.expires_at IS 'the expiry announced; a different expiry is announced again';
+COMMENT ON COLUMN @extschema@.expiry_notice_store.notified_at IS 'when it was announced';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.expiry_notice_store', '');
+
+ALTER TABLE @extschema@.expiry_notice_store ENABLE ROW LEVEL SECURITY;
+ALTER TABLE @extschema@.expiry_notice_store FORCE ROW LEVEL SECURITY;
+CREATE POLICY expiry_notice_store_admin ON @extschema@.expiry_notice_store FOR SELECT
+	USING (pg_catalog.pg_has_role('apitoken_admin', 'USAGE'));
+COMMENT ON POLICY expiry_notice_store_admin ON @extschema@.expiry_notice_store IS
+	'roles with the privileges of apitoken_admin (inherited, or after SET ROLE) see every expiry notice';
+
+-- Run only by notify_expiring(), as the owner of token_store with the
+-- search path pinned (see src/expiry.c), after it checked the caller and
+-- the window; nobody else may execute it.  First forgets the notices that
+-- no longer hold (token deleted, expiry changed, or the expiry announced
+-- has passed), so the table holds at most one row per token and window
+-- with a future expiry.  Then claims the due tokens with one INSERT ... ON
+-- CONFLICT: a token is notified only if its row was inserted or its
+-- expiry updated by this call, so two runs at once announce it once (the
+-- second waits for the first's row and then finds it).  NOTIFY is sent at
+-- commit, in expiry order, one per token.
+CREATE FUNCTION @extschema@.send_expiry_notices(within interval) RETURNS integer
+	LANGUAGE plpgsql VOLATILE STRICT
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n integer := 0;
+	r record;
+BEGIN
+	DELETE FROM @extschema@.expiry_notice_store s
+	 WHERE s.expires_at <= now()
+		OR NOT EXISTS (SELECT FROM @extschema@.token_store t
+						WHERE t.id = s.token_id AND t.expires_at = s.expires_at);
+	FOR r IN
+		WITH due AS (
+			SELECT t.id, t.name, o.rolname, t.expires_at
+			  FROM @extschema@.token_store t
+			  JOIN pg_catalog.pg_roles o ON o.oid = t.owner
+			 WHERE t.enabled
+			   AND t.expires_at > now()
+			   AND t.expires_at <= now() + send_expiry_notices.within),
+		claimed AS (
+			INSERT INTO @extschema@.expiry_notice_store AS s (token_id, within, expires_at)
+			SELECT d.id, send_expiry_notices.within, d.expires_at FROM due d
+			ON CONFLICT ON CONSTRAINT expiry_notice_store_pkey DO UPDATE
+			   SET expires_at = excluded.expires_at, notified_at = excluded.notified_at
+			 WHERE s.expires_at IS DISTINCT FROM excluded.expires_at
+			RETURNING s.token_id)
+		SELECT d.id, d.name, d.rolname, d.expires_at
+		  FROM due d JOIN claimed c ON c.token_id = d.id
+		 ORDER BY d.expires_at, d.id
+	LOOP
+		PERFORM pg_notify('apitoken_expiring',
+			jsonb_build_object('id', r.id, 'name', r.name, 'owner', r.rolname,
+							   'expires_at', r.expires_at)::text);
+		n := n + 1;
+	END LOOP;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.send_expiry_notices(interval) IS
+	'internal: the work of apitoken.notify_expiring(), run by it as the owner of token_store';
+
+CREATE FUNCTION @extschema@.notify_expiring(within interval DEFAULT '7 days') RETURNS integer
+	AS 'MODULE_PATHNAME', 'apitoken_notify_expiring'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.notify_expiring(interval) IS
+	'NOTIFY apitoken_expiring with {id, name, owner, expires_at} for each enabled token expiring within the window not yet announced for it at that expiry; returns how many (apitoken_admin only; schedule it hourly)';
+
+-- expiry notices: notify_expiring() checks its caller; the table is read by admins, written by the extension alone
+REVOKE ALL ON @extschema@.expiry_notice_store FROM PUBLIC;
+GRANT SELECT ON @extschema@.expiry_notice_store TO apitoken_admin;
+REVOKE ALL ON FUNCTION @extschema@.send_expiry_notices(interval), @extschema@.notify_expiring(interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.notify_expiring(interval) TO PUBLIC;

@@ -8,8 +8,9 @@
 #                                 deps_packages and ensure_deps
 #
 # Sets: build (compile and install the extension), regress (make
-# installcheck: pg_regress, isolation, TAP), fuzz, memcheck, client, bench,
-# package, and test (everything scripts/test.sh runs).
+# installcheck: pg_regress, isolation, TAP; the TAP tests need pg_cron and
+# psycopg), fuzz, memcheck, client, bench, package, and test (everything
+# scripts/test.sh runs).
 #
 # PG_MAJOR is the PostgreSQL major to build and test against: taken from
 # the environment when set, else the one this Debian release ships
@@ -41,7 +42,7 @@ deps_packages() {
 	for set in "$@"; do
 		case $set in
 		build) out+=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" libsodium-dev make gcc) ;;
-		regress) out+=(libipc-run-perl) ;;
+		regress) out+=(libipc-run-perl postgresql-"$PG_MAJOR"-cron python3-psycopg) ;;
 		fuzz) out+=(gcc clang libclang-rt-dev) ;;
 		memcheck) out+=(valgrind) ;;
 		client) out+=(pgbouncer python3-psycopg) ;;

@@ -17,6 +17,7 @@
  *                    current_token(), current_scopes(), has_scope()
  *   require_token.c  the require_token() trigger
  *   audit.c          the audit trigger
+ *   expiry.c         notify_expiring(): expiry notices
  *   token_codec.c, text_rules.c   pure C, no PostgreSQL: token format, names
  *   compat.h         the only differences between PostgreSQL versions
  *

@@ -78,6 +78,7 @@ extern Oid	apitoken_acting_role;
 extern bool apitoken_is_admin(Oid roleid);
 extern bool apitoken_is_manager(Oid roleid);
 extern void apitoken_require_manager(Oid roleid);
+extern void apitoken_require_admin(Oid roleid);
 extern void apitoken_validate_name(text *name);
 extern void apitoken_check_lifetime(TimestampTz *expires, bool *isnull,
 									bool fill_default);

@@ -142,14 +142,12 @@ apitoken_assert_manager(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/* apitoken.assert_admin(): raise 42501 with a hint unless current_user is an admin */
-Datum
-apitoken_assert_admin(PG_FUNCTION_ARGS)
+/* raise 42501 with a hint unless roleid may administer API tokens */
+void
+apitoken_require_admin(Oid roleid)
 {
-	Oid			roleid = GetUserId();
-
 	if (apitoken_is_admin(roleid))
-		PG_RETURN_VOID();
+		return;
 	refuse_uninherited(roleid, uninherited_group(roleid, APITOKEN_ADMIN_ROLE, NULL),
 					   "administer");
 	ereport(ERROR,
@@ -158,6 +156,13 @@ apitoken_assert_admin(PG_FUNCTION_ARGS)
 			 errdetail("Role \"%s\" is not a member of \"%s\".",
 					   GetUserNameFromId(roleid, false), APITOKEN_ADMIN_ROLE),
 			 errhint("Grant \"%s\" to the role.", APITOKEN_ADMIN_ROLE)));
+}
+
+/* apitoken.assert_admin(): SQL-callable apitoken_require_admin(current_user) */
+Datum
+apitoken_assert_admin(PG_FUNCTION_ARGS)
+{
+	apitoken_require_admin(GetUserId());
 	PG_RETURN_VOID();
 }
 

@@ -12,7 +12,9 @@
  *                    owner-name backfill
  *   token_store.c    the per-backend cache of where tokens live
  *   verify.c         verify() and check(): request, probe, judgement
- *   last_access.c    the in-place write of last access, address packing
+ *   last_access.c    the in-place writes of last access and of the last
+ *                    refused use, address packing
+ *   revoke.c         revoke(): disabling a token by its value
  *   require_token.c  the require_token() trigger
  *   audit.c          the audit trigger
  *   token_codec.c, text_rules.c   pure C, no PostgreSQL: token format, names
@@ -42,6 +44,7 @@ char	   *apitoken_prefix = NULL;
 int			apitoken_last_access_interval = 60;
 bool		apitoken_last_access_wal = false;
 int			apitoken_max_lifetime = 0;
+bool		apitoken_max_lifetime_applies_to_existing = false;
 bool		apitoken_require_login_owner = false;
 int			apitoken_max_tokens_per_owner = 1000;
 bool		apitoken_verify_only = false;
@@ -106,6 +109,16 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_MIN,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("apitoken.max_lifetime_applies_to_existing",
+							 "Refuse existing API tokens whose value was issued longer ago than apitoken.max_lifetime.",
+							 "Off: apitoken.max_lifetime limits new and edited expiry times only.  "
+							 "apitoken.search(over_max_lifetime => true) lists the tokens it would refuse.",
+							 &apitoken_max_lifetime_applies_to_existing,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("apitoken.require_login_owner",
 							 "Refuse tokens whose owner role cannot log in or whose VALID UNTIL has passed.",

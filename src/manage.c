@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * manage.c
- *	  create(), regenerate(), the delete trigger of apitoken.tokens and the
- *	  owner-name backfill: the only places a token value exists in clear,
- *	  and the only code that writes the columns the extension maintains.
+ *	  create(), regenerate(), revoke(), the delete trigger of
+ *	  apitoken.tokens and the owner-name backfill: the only code that writes
+ *	  the columns the extension maintains, and (with verification) the only
+ *	  code a token value in clear passes through.
  *
  * create() and regenerate() run as the caller (SECURITY INVOKER): their
  * INSERT and UPDATE go through the same row-level security policies and
@@ -54,11 +55,13 @@
 
 #include "apitoken.h"
 #include "token_store.h"
+#include "verify.h"
 
 PG_FUNCTION_INFO_V1(apitoken_create);
 PG_FUNCTION_INFO_V1(apitoken_regenerate);
 PG_FUNCTION_INFO_V1(apitoken_delete_token);
 PG_FUNCTION_INFO_V1(apitoken_record_owner_names);
+PG_FUNCTION_INFO_V1(apitoken_revoke);
 
 /* A freshly generated token: its text, hash and hint. */
 typedef struct NewToken
@@ -77,6 +80,7 @@ static SPIPlanPtr delete_plan = NULL;
 static SPIPlanPtr owner_names_plan = NULL;
 static SPIPlanPtr owner_range_plan = NULL;
 static SPIPlanPtr disown_plan = NULL;
+static SPIPlanPtr revoke_plan = NULL;
 
 /* Generate a token with the current apitoken.prefix. */
 static void
@@ -152,6 +156,7 @@ run_internal_write(SPIPlanPtr plan, Datum *values, const char *nulls,
 	w.kind = kind;
 	w.hash = tok ? tok->hash : NULL;
 	w.hint = tok ? cstring_to_text(tok->hint) : NULL;
+	w.reason = NULL;
 	apitoken_internal_write = &w;
 	PG_TRY();
 	{
@@ -532,6 +537,87 @@ apitoken_delete_token(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 
 	return PointerGetDatum(deleted > 0 ? trigdata->tg_trigtuple : NULL);
+}
+
+/*
+ * apitoken.revoke(token text, reason text DEFAULT NULL) RETURNS boolean
+ *
+ * Whoever holds a value may kill it, as GitHub does with tokens found in
+ * public: any role may call it.  The token the value belongs to (whatever
+ * row apitoken_find_token() matched, the current value or a previous one
+ * in its grace period, and whatever became of its owner, so that an
+ * orphaned token stays dead if its OID is reused or it is adopted) is
+ * disabled by id as the owner of token_store, as the view's delete
+ * trigger deletes, so that row-level security does not hide the row from
+ * the caller; the guard ends any grace, and the audit trail records a
+ * 'revoke' event with the caller as the actor and the reason.  Returns
+ * whether it disabled a token: false for NULL, malformed and unknown
+ * values and for a token already disabled.  Nothing else is said: no
+ * notice, no error that depends on the value, no owner, no id.
+ *
+ * The UPDATE's condition is "id = $1 AND enabled", not the hash: when a
+ * regenerate() of the token is in progress, the UPDATE waits for its row
+ * lock and then disables the row as that transaction left it, so a
+ * revoke that races a regeneration never leaves a working token behind
+ * (test/isolation/specs/revoke_regenerate.spec).
+ */
+Datum
+apitoken_revoke(PG_FUNCTION_ARGS)
+{
+	static Oid	argtypes[1] = {INT8OID};
+	text	   *reason = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
+	TokenRequest req;
+	TokenLookup found;
+	ApitokenInternalWrite w;
+	Datum		args[1];
+	volatile uint64 disabled = 0;
+	Oid			save_userid;
+	int			save_sec_context;
+
+	/* neither depends on the value */
+	apitoken_refuse_if_verify_only();
+	apitoken_validate_reason(reason);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_BOOL(false);
+
+	apitoken_init_request(&req, PG_GETARG_TEXT_PP(0), false);
+	apitoken_find_token(&req, &found);
+	if (found.state == TOKEN_MALFORMED || found.state == TOKEN_UNKNOWN)
+		PG_RETURN_BOOL(false);
+
+	args[0] = Int64GetDatum(found.id);
+	w.kind = APITOKEN_WRITE_REVOKE;
+	w.hash = NULL;
+	w.hint = NULL;
+	w.reason = reason;
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.relid),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	apitoken_acting_role = save_userid;
+	apitoken_internal_write = &w;
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		keep_plan(&revoke_plan,
+				  "UPDATE apitoken.token_store SET enabled = false"
+				  " WHERE id OPERATOR(pg_catalog.=) $1 AND enabled",
+				  1, argtypes);
+		if (SPI_execute_plan(revoke_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not revoke API token");
+		disabled = SPI_processed;
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		apitoken_internal_write = NULL;
+		apitoken_acting_role = InvalidOid;
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+
+	PG_RETURN_BOOL(disabled > 0);
 }
 
 /*

@@ -2,7 +2,8 @@
  *
  * verify.h
  *	  The read path's request and answer (verify.c), shared with the
- *	  last-access write (last_access.c) and require_token() (require_token.c).
+ *	  in-place writes (last_access.c), require_token() (require_token.c)
+ *	  and revoke() (revoke.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +31,7 @@ typedef enum TokenState
 	TOKEN_OWNER_DISABLED,
 	TOKEN_DISABLED,
 	TOKEN_EXPIRED,
+	TOKEN_LIFETIME_EXCEEDED,	/* apitoken.max_lifetime_applies_to_existing */
 	TOKEN_SCOPE_DENIED,
 	TOKEN_ADDRESS_DENIED
 } TokenState;
@@ -39,7 +41,8 @@ typedef struct TokenRequest
 {
 	const char *text;
 	size_t		len;
-	bool		record;			/* record last access if valid */
+	bool		record;			/* record last access if valid, the refusal
+								 * if a valid secret is refused */
 	text	   *scope;			/* required scope, or NULL for none */
 	bool		unrestricted_only;	/* with no scope: refuse scoped tokens */
 	bool		addr_given;		/* the caller passed a client address */
@@ -61,5 +64,8 @@ extern inet *apitoken_request_addr(TokenRequest *req);
 /* last_access.c */
 extern void apitoken_record_access(Relation rel, TupleTableSlot *slot,
 								   TimestampTz now, TokenRequest *req);
+extern void apitoken_record_refusal(Relation rel, TupleTableSlot *slot,
+									TimestampTz now, TokenRequest *req,
+									int16 reason);
 
 #endif							/* APITOKEN_VERIFY_H */

@@ -264,15 +264,31 @@ write_in_place(Relation rel, TupleTableSlot *slot, const InPlaceField *fields,
 }
 
 /*
- * Was a field recorded at last less than apitoken.last_access_interval
- * ago?  (-infinity: never; a time in the future, after a clock change,
- * does not hold back a new one.)
+ * The slot's tuple, if it physically holds column needed and the time in
+ * its column att_last was recorded at least apitoken.last_access_interval
+ * ago (-infinity: never; a time in the future, after a clock change, does
+ * not hold back a new one); NULL when there is nothing to record.
  */
-static bool
-recorded_recently(TimestampTz last, TimestampTz now)
+static HeapTuple
+tuple_due(TupleTableSlot *slot, AttrNumber att_last, AttrNumber needed,
+		  TimestampTz now)
 {
-	return !TIMESTAMP_IS_NOBEGIN(last) && last <= now &&
-		now - last < (int64) apitoken_last_access_interval * USECS_PER_SEC;
+	HeapTuple	tuple;
+	TimestampTz last;
+	bool		isnull;
+
+	if (!TTS_IS_BUFFERTUPLE(slot))
+		elog(ERROR, "apitoken: token tuple is not in a shared buffer");
+	tuple = ((BufferHeapTupleTableSlot *) slot)->base.tuple;
+	if (HeapTupleHeaderGetNatts(tuple->t_data) < needed)
+		return NULL;
+	last = DatumGetTimestampTz(slot_getattr(slot, att_last, &isnull));
+	if (isnull)
+		return NULL;
+	if (!TIMESTAMP_IS_NOBEGIN(last) && last <= now &&
+		now - last < (int64) apitoken_last_access_interval * USECS_PER_SEC)
+		return NULL;
+	return tuple;
 }
 
 /*
@@ -284,8 +300,6 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 					   TokenRequest *req)
 {
 	HeapTuple	tuple;
-	TimestampTz last;
-	bool		isnull;
 	uint8		from[UUID_LEN];
 	InPlaceField fields[2];
 	int			nfields = 1;
@@ -294,31 +308,18 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 		return;
 	if (RecoveryInProgress() || IsInParallelMode())
 		return;
-
-	last = DatumGetTimestampTz(slot_getattr(slot, apitoken_store.att_last_access, &isnull));
-	if (isnull || recorded_recently(last, now))
+	tuple = tuple_due(slot, apitoken_store.att_last_access,
+					  apitoken_store.att_last_access, now);
+	if (tuple == NULL)
 		return;
 
-	if (!TTS_IS_BUFFERTUPLE(slot))
-		elog(ERROR, "apitoken: token tuple is not in a shared buffer");
-	tuple = ((BufferHeapTupleTableSlot *) slot)->base.tuple;
-	if (HeapTupleHeaderGetNatts(tuple->t_data) < apitoken_store.att_last_access)
-		return;
-
-	fields[0].anchor = InvalidAttrNumber;
-	fields[0].delta = apitoken_store.last_access_off;
-	fields[0].bytes = &now;
-	fields[0].len = sizeof(now);
+	fields[0] = (InPlaceField) {InvalidAttrNumber, apitoken_store.last_access_off, &now, sizeof(now)};
 	/* rows written before last_access_from existed do not hold it */
 	if (apitoken_store.has_v11_columns &&
 		HeapTupleHeaderGetNatts(tuple->t_data) >= apitoken_store.att_last_access_from)
 	{
 		pack_addr(apitoken_request_addr(req), from);
-		fields[1].anchor = apitoken_store.att_last_access_from;
-		fields[1].delta = 0;
-		fields[1].bytes = from;
-		fields[1].len = UUID_LEN;
-		nfields = 2;
+		fields[nfields++] = (InPlaceField) {apitoken_store.att_last_access_from, 0, from, UUID_LEN};
 	}
 	write_in_place(rel, slot, fields, nfields);
 }
@@ -338,9 +339,6 @@ void
 apitoken_record_refusal(Relation rel, TupleTableSlot *slot, TimestampTz now,
 						TokenRequest *req, int16 reason)
 {
-	HeapTuple	tuple;
-	TimestampTz last;
-	bool		isnull;
 	uint8		from[UUID_LEN];
 	InPlaceField fields[3];
 
@@ -348,28 +346,14 @@ apitoken_record_refusal(Relation rel, TupleTableSlot *slot, TimestampTz now,
 		return;
 	if (RecoveryInProgress() || IsInParallelMode() || XactReadOnly)
 		return;
-
-	if (!TTS_IS_BUFFERTUPLE(slot))
-		elog(ERROR, "apitoken: token tuple is not in a shared buffer");
-	tuple = ((BufferHeapTupleTableSlot *) slot)->base.tuple;
-	if (HeapTupleHeaderGetNatts(tuple->t_data) < apitoken_store.att_last_refused_reason)
-		return;
-	last = DatumGetTimestampTz(slot_getattr(slot, apitoken_store.att_last_refused_at, &isnull));
-	if (isnull || recorded_recently(last, now))
+	/* rows written before 1.2 do not hold the columns: nothing to overwrite */
+	if (tuple_due(slot, apitoken_store.att_last_refused_at,
+				  apitoken_store.att_last_refused_reason, now) == NULL)
 		return;
 
 	pack_addr(apitoken_request_addr(req), from);
-	fields[0].anchor = apitoken_store.att_last_refused_from;
-	fields[0].delta = -(int) sizeof(TimestampTz);
-	fields[0].bytes = &now;
-	fields[0].len = sizeof(now);
-	fields[1].anchor = apitoken_store.att_last_refused_from;
-	fields[1].delta = 0;
-	fields[1].bytes = from;
-	fields[1].len = UUID_LEN;
-	fields[2].anchor = apitoken_store.att_last_refused_from;
-	fields[2].delta = UUID_LEN;
-	fields[2].bytes = &reason;
-	fields[2].len = sizeof(reason);
-	write_in_place(rel, slot, fields, 3);
+	fields[0] = (InPlaceField) {apitoken_store.att_last_refused_from, -(int) sizeof(now), &now, sizeof(now)};
+	fields[1] = (InPlaceField) {apitoken_store.att_last_refused_from, 0, from, UUID_LEN};
+	fields[2] = (InPlaceField) {apitoken_store.att_last_refused_from, UUID_LEN, &reason, sizeof(reason)};
+	write_in_place(rel, slot, fields, lengthof(fields));
 }

@@ -480,6 +480,54 @@ apitoken_regenerate(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Run the statement sql (a kept plan in *plan, prepared on first use),
+ * whose one parameter is a token id, as the owner of token_store for the
+ * caller: the caller needs no privilege on the table and row-level
+ * security hides no row from it, and the audit trail records the caller
+ * as the actor.  w, if given, is the internal write the statement is.
+ * Returns how many rows it changed.
+ */
+static uint64
+write_by_id_as_owner(SPIPlanPtr *plan, const char *sql, Datum id,
+					 ApitokenInternalWrite *w)
+{
+	static Oid	argtypes[1] = {INT8OID};
+	volatile uint64 processed = 0;
+	ApitokenInternalWrite *save_write = apitoken_internal_write;
+	Oid			save_acting_role = apitoken_acting_role;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			ret;
+
+	apitoken_store_ensure();
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	apitoken_acting_role = save_userid;
+	apitoken_internal_write = w;
+	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.relid),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		keep_plan(plan, sql, 1, argtypes);
+		ret = SPI_execute_plan(*plan, &id, NULL, false, 0);
+		if (ret != SPI_OK_DELETE && ret != SPI_OK_UPDATE)
+			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
+		processed = SPI_processed;
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		apitoken_internal_write = save_write;
+		apitoken_acting_role = save_acting_role;
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+	return processed;
+}
+
+/*
  * Trigger apitoken.delete_token(), INSTEAD OF DELETE FOR EACH ROW on the
  * view apitoken.tokens.  The row is one the caller's RLS policies show;
  * it is deleted by id as the owner of token_store (the caller holds no
@@ -491,13 +539,10 @@ Datum
 apitoken_delete_token(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	static Oid	argtypes[1] = {INT8OID};
 	TupleDesc	desc;
-	Datum		args[1];
+	Datum		id;
 	bool		isnull;
-	volatile uint64 deleted = 0;
-	Oid			save_userid;
-	int			save_sec_context;
+	uint64		deleted;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_INSTEAD(trigdata->tg_event) ||
@@ -507,34 +552,13 @@ apitoken_delete_token(PG_FUNCTION_ARGS)
 	apitoken_refuse_if_verify_only();
 
 	desc = RelationGetDescr(trigdata->tg_relation);
-	args[0] = heap_getattr(trigdata->tg_trigtuple, SPI_fnumber(desc, "id"), desc, &isnull);
+	id = heap_getattr(trigdata->tg_trigtuple, SPI_fnumber(desc, "id"), desc, &isnull);
 	if (isnull)
 		return PointerGetDatum(NULL);
 
-	apitoken_store_ensure();
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	apitoken_acting_role = save_userid;
-	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.relid),
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		keep_plan(&delete_plan,
-				  "DELETE FROM apitoken.token_store WHERE id OPERATOR(pg_catalog.=) $1",
-				  1, argtypes);
-		if (SPI_execute_plan(delete_plan, args, NULL, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not delete API token");
-		deleted = SPI_processed;
-		SPI_finish();
-	}
-	PG_FINALLY();
-	{
-		apitoken_acting_role = InvalidOid;
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-	}
-	PG_END_TRY();
+	deleted = write_by_id_as_owner(&delete_plan,
+								   "DELETE FROM apitoken.token_store WHERE id OPERATOR(pg_catalog.=) $1",
+								   id, NULL);
 
 	return PointerGetDatum(deleted > 0 ? trigdata->tg_trigtuple : NULL);
 }
@@ -564,15 +588,11 @@ apitoken_delete_token(PG_FUNCTION_ARGS)
 Datum
 apitoken_revoke(PG_FUNCTION_ARGS)
 {
-	static Oid	argtypes[1] = {INT8OID};
 	text	   *reason = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
 	TokenRequest req;
 	TokenLookup found;
 	ApitokenInternalWrite w;
-	Datum		args[1];
-	volatile uint64 disabled = 0;
-	Oid			save_userid;
-	int			save_sec_context;
+	uint64		disabled;
 
 	/* neither depends on the value */
 	apitoken_refuse_if_verify_only();
@@ -585,37 +605,14 @@ apitoken_revoke(PG_FUNCTION_ARGS)
 	if (found.state == TOKEN_MALFORMED || found.state == TOKEN_UNKNOWN)
 		PG_RETURN_BOOL(false);
 
-	args[0] = Int64GetDatum(found.id);
 	w.kind = APITOKEN_WRITE_REVOKE;
 	w.hash = NULL;
 	w.hint = NULL;
 	w.reason = reason;
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.relid),
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	apitoken_acting_role = save_userid;
-	apitoken_internal_write = &w;
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		keep_plan(&revoke_plan,
-				  "UPDATE apitoken.token_store SET enabled = false"
-				  " WHERE id OPERATOR(pg_catalog.=) $1 AND enabled",
-				  1, argtypes);
-		if (SPI_execute_plan(revoke_plan, args, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not revoke API token");
-		disabled = SPI_processed;
-		SPI_finish();
-	}
-	PG_FINALLY();
-	{
-		apitoken_internal_write = NULL;
-		apitoken_acting_role = InvalidOid;
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-	}
-	PG_END_TRY();
+	disabled = write_by_id_as_owner(&revoke_plan,
+									"UPDATE apitoken.token_store SET enabled = false"
+									" WHERE id OPERATOR(pg_catalog.=) $1 AND enabled",
+									Int64GetDatum(found.id), &w);
 
 	PG_RETURN_BOOL(disabled > 0);
 }

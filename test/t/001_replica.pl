@@ -7,6 +7,7 @@
 # recorded on the primary with apitoken.last_access_wal = on reaches the
 # standby.  (By default it is written like a hint bit, without WAL of its
 # own, and a standby sees it only when the page is next logged whole.)
+# The same holds for a refused use of a valid secret (1.2).
 
 use strict;
 use warnings;
@@ -127,6 +128,32 @@ is( $standby->safe_psql('postgres',
 		"SELECT count(*) FROM apitoken.token_store"),
 	$primary->safe_psql('postgres', "SELECT count(*) FROM apitoken.token_store"),
 	'standby and primary have the same number of tokens');
+
+# a refused use of a valid secret (the disabled token) is not recorded on
+# the standby, without error; on the primary with last_access_wal = on it
+# is WAL-logged like last access and reaches the standby
+$log_offset = -s $standby->logfile;
+($ret, $stdout, $stderr) = $standby->psql('postgres', qq{
+	SET apitoken.last_access_interval = 0;
+	SELECT apitoken.verify('$dis') IS NULL;
+});
+is($ret, 0, 'a refused verify() succeeds on the standby');
+is($stderr, '', 'no error or warning from a refused verify() on the standby');
+is( $standby->safe_psql('postgres',
+		"SELECT last_refused_at IS NULL FROM apitoken.tokens WHERE id = $dis_id"),
+	't', 'the standby recorded no refused use');
+ok(!$standby->log_contains(qr/ERROR|FATAL|PANIC|WARNING/, $log_offset),
+	'nothing was logged at WARNING or above on the standby');
+is( verify_on($primary, $dis,
+		'SET apitoken.last_access_interval = 0; SET apitoken.last_access_wal = on;'),
+	'', 'the disabled token is refused on the primary');
+my $primary_refused = $primary->safe_psql('postgres',
+	"SELECT last_refused_at, last_refused_reason FROM apitoken.tokens WHERE id = $dis_id");
+like($primary_refused, qr/\|disabled$/, 'the primary recorded the refused use');
+$primary->wait_for_catchup($standby);
+is( $standby->safe_psql('postgres',
+		"SELECT last_refused_at, last_refused_reason FROM apitoken.tokens WHERE id = $dis_id"),
+	$primary_refused, 'the standby sees the same refused use after replay');
 
 $standby->stop;
 $primary->stop;

@@ -8,21 +8,20 @@
  *   token_type.c     the apitoken.token type, hint(), the SHA-256 of a value
  *   roles.c          who may manage, administer and issue tokens
  *   guard.c          the guard trigger and the field validators
- *   manage.c         create(), regenerate(), the view's delete trigger, the
- *                    owner-name backfill
+ *   manage.c         create(), regenerate(), revoke(), the view's delete
+ *                    trigger, the owner-name backfill
  *   token_store.c    the per-backend cache of where tokens live
  *   verify.c         verify() and check(): request, probe, judgement
  *   last_access.c    the in-place writes of last access and of the last
  *                    refused use, address packing
- *   revoke.c         revoke(): disabling a token by its value
  *   require_token.c  the require_token() trigger
  *   audit.c          the audit trigger
  *   token_codec.c, text_rules.c   pure C, no PostgreSQL: token format, names
  *   compat.h         the only differences between PostgreSQL versions
  *
- * The GUCs are all PGC_SUSET: they are policy (prefix, lifetime, quota,
- * last-access recording, verify-only), which a role must not change for
- * itself.
+ * The GUCs are all PGC_SUSET: they are policy (prefix, lifetime and its
+ * application to existing tokens, quota, last-access recording,
+ * verify-only), which a role must not change for itself.
  *
  *-------------------------------------------------------------------------
  */

@@ -47,10 +47,11 @@ extern bool apitoken_verify_only;
 
 /*
  * The statement create(), regenerate(), revoke() or the owner-name
- * backfill is running, or NULL.  The guard trigger lets exactly those statements write
- * the columns only the extension maintains, and fills in the secret ones
- * itself from here, so that a hash never appears in a statement's
- * parameters or plan.
+ * backfill is running, or NULL.  The guard trigger lets exactly those
+ * statements write the columns only the extension maintains, and fills in
+ * the secret ones itself from here, so that a hash never appears in a
+ * statement's parameters or plan; the audit trigger tells a revoke from
+ * another UPDATE by it, and records its reason.
  */
 typedef enum ApitokenWriteKind
 {

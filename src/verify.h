@@ -3,7 +3,7 @@
  * verify.h
  *	  The read path's request and answer (verify.c), shared with the
  *	  in-place writes (last_access.c), require_token() (require_token.c)
- *	  and revoke() (revoke.c).
+ *	  and revoke() (manage.c).
  *
  *-------------------------------------------------------------------------
  */

@@ -89,6 +89,20 @@ SELECT apitoken.revoke(:'orph_tok') AS orphan_revoked;
 RESET ROLE;
 SELECT enabled FROM apitoken.token_store WHERE id = :orph;
 
+-- a read-only transaction (a hot standby's too) refuses revoke before
+-- looking the value up, whatever it is
+\set VERBOSITY sqlstate
+BEGIN READ ONLY;
+SELECT apitoken.revoke(:'a4_tok');
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT apitoken.revoke('pgat_junk');
+ROLLBACK;
+\set VERBOSITY default
+BEGIN READ ONLY;
+SELECT apitoken.revoke(NULL);
+ROLLBACK;
+
 -- a verifier (apitoken.verify_only) refuses revoke like every change
 SET apitoken.verify_only = on;
 SET ROLE regress_eve;

@@ -594,8 +594,13 @@ apitoken_revoke(PG_FUNCTION_ARGS)
 	ApitokenInternalWrite w;
 	uint64		disabled;
 
-	/* neither depends on the value */
+	/*
+	 * None of these depends on the value: a read-only transaction (a hot
+	 * standby's too) is refused before the lookup, not by the UPDATE, which
+	 * would tell a matching value from others.
+	 */
 	apitoken_refuse_if_verify_only();
+	PreventCommandIfReadOnly("apitoken.revoke()");
 	apitoken_validate_reason(reason);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_BOOL(false);

@@ -155,6 +155,14 @@ is( $standby->safe_psql('postgres',
 		"SELECT last_refused_at, last_refused_reason FROM apitoken.tokens WHERE id = $dis_id"),
 	$primary_refused, 'the standby sees the same refused use after replay');
 
+# revoke() on the standby: refused alike for a token's value and for any
+# other value, before the lookup (the standby cannot write)
+my (undef, undef, $err_known) = $standby->psql('postgres', "SELECT apitoken.revoke('$keep')");
+my (undef, undef, $err_junk) = $standby->psql('postgres', "SELECT apitoken.revoke('pgat_junk')");
+like($err_known, qr/cannot execute apitoken\.revoke\(\) in a read-only transaction/,
+	'revoke() of a token value is refused on the standby');
+is($err_junk, $err_known, 'revoke() of any other value gets the same error');
+
 $standby->stop;
 $primary->stop;
 

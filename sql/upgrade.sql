@@ -124,7 +124,10 @@ RESET ROLE;
 SET apitoken.last_access_interval = 0;
 SELECT apitoken.verify(:'exp_tok', NULL, '198.51.100.9') IS NULL AS expired_refused;
 SELECT last_refused_at, last_refused_from, last_refused_reason FROM apitoken.tokens WHERE name = 'expired';
-UPDATE apitoken.tokens SET description = 'written whole' WHERE name = 'expired';
+-- (the rewrite the README suggests: a new row version, no audit event)
+SELECT count(*) AS events_before FROM apitoken.events \gset
+UPDATE apitoken.token_store SET enabled = enabled WHERE name = 'expired';
+SELECT count(*) = :events_before AS no_event FROM apitoken.events;
 SELECT apitoken.verify(:'exp_tok', NULL, '198.51.100.9') IS NULL AS expired_refused;
 SELECT last_refused_at IS NOT NULL AS recorded, last_refused_from, last_refused_reason
   FROM apitoken.tokens WHERE name = 'expired';

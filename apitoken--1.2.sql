@@ -359,22 +359,23 @@ CREATE VIEW @extschema@.events WITH (security_invoker = true) AS
 SELECT e.id, e.at, e.token_id, e.token_name, e.owner, e.actor, e.action, e.details
   FROM @extschema@.event_store e;
 COMMENT ON VIEW @extschema@.events IS
-	'audit trail: every create, update, regenerate, enable, disable and delete of the tokens you may see';
+	'audit trail: every create, update, regenerate, enable, disable, revoke and delete of the tokens you may see';
 COMMENT ON COLUMN @extschema@.events.id IS 'event id, increasing';
 COMMENT ON COLUMN @extschema@.events.at IS 'when the change was made';
 COMMENT ON COLUMN @extschema@.events.token_id IS 'the token changed';
 COMMENT ON COLUMN @extschema@.events.token_name IS 'its name at the time';
 COMMENT ON COLUMN @extschema@.events.owner IS 'its owner';
 COMMENT ON COLUMN @extschema@.events.actor IS 'the role that made the change (current_user)';
-COMMENT ON COLUMN @extschema@.events.action IS 'create, update, regenerate, enable, disable or delete';
-COMMENT ON COLUMN @extschema@.events.details IS 'create/delete: the token''s fields; update: {field: {old, new}}; regenerate: the old and new hint';
+COMMENT ON COLUMN @extschema@.events.action IS 'create, update, regenerate, enable, disable, revoke or delete';
+COMMENT ON COLUMN @extschema@.events.details IS 'create/delete: the token''s fields; update: {field: {old, new}}; regenerate: the old and new hint; revoke: {reason}';
 
 -- Called only by the audit trigger, which runs it as the owner of
 -- event_store with the search path pinned to pg_catalog (see src/audit.c),
 -- with the rows' hash set to NULL; nobody else may execute it.
 CREATE FUNCTION @extschema@.record_event(actor regrole, op text,
 													old_row @extschema@.token_store,
-													new_row @extschema@.token_store)
+													new_row @extschema@.token_store,
+													reason text)
 RETURNS void
 	LANGUAGE plpgsql VOLATILE
 AS $$
@@ -402,6 +403,9 @@ BEGIN
 		act := 'regenerate';
 		det := pg_catalog.jsonb_build_object('hint',
 			pg_catalog.jsonb_build_object('old', old_row.hint, 'new', new_row.hint));
+	ELSIF op = 'REVOKE' THEN
+		act := 'revoke';
+		det := pg_catalog.jsonb_build_object('reason', reason);
 	ELSE
 		SELECT pg_catalog.jsonb_object_agg(k, pg_catalog.jsonb_build_object('old', old_f -> k, 'new', new_f -> k))
 		  INTO changed
@@ -421,8 +425,8 @@ BEGIN
 	VALUES (r.id, r.name, r.owner, actor, act, det);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.record_event(regrole, text, @extschema@.token_store, @extschema@.token_store) IS
-	'internal: writes one audit event; called by the audit trigger as the owner of event_store';
+COMMENT ON FUNCTION @extschema@.record_event(regrole, text, @extschema@.token_store, @extschema@.token_store, text) IS
+	'internal: writes one audit event; called by the audit trigger as the owner of event_store (reason: that of a revoke)';
 
 CREATE FUNCTION @extschema@.audit() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'apitoken_audit'
@@ -491,7 +495,9 @@ CREATE FUNCTION @extschema@.search(
 	owners regrole[] DEFAULT NULL,
 	expires_within interval DEFAULT NULL,
 	created_by regrole[] DEFAULT NULL,
-	status text DEFAULT NULL)
+	status text DEFAULT NULL,
+	refused_since timestamptz DEFAULT NULL,
+	over_max_lifetime boolean DEFAULT NULL)
 RETURNS SETOF @extschema@.tokens
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
@@ -508,6 +514,13 @@ BEGIN
 		RAISE EXCEPTION 'expires_within must not be negative'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	IF search.over_max_lifetime IS NOT NULL
+	   AND current_setting('apitoken.max_lifetime')::interval = interval '0' THEN
+		RAISE EXCEPTION 'over_max_lifetime needs a lifetime policy'
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'apitoken.max_lifetime is 0 (no limit).',
+				  HINT = 'A superuser can SET apitoken.max_lifetime in a session to see which tokens a policy would affect.';
+	END IF;
 	RETURN QUERY
 	SELECT t.*
 	  FROM @extschema@.tokens t
@@ -517,12 +530,16 @@ BEGIN
 			OR (t.expires_at > now() AND t.expires_at <= now() + search.expires_within))
 	   AND (search.created_by IS NULL OR t.created_by = ANY (search.created_by))
 	   AND (search.status IS NULL OR t.status = search.status)
+	   AND (search.refused_since IS NULL OR t.last_refused_at >= search.refused_since)
+	   AND (search.over_max_lifetime IS NULL
+			OR (coalesce(t.regenerated_at, t.created_at)
+				< now() - current_setting('apitoken.max_lifetime')::interval) = search.over_max_lifetime)
 	 ORDER BY t.name, t.owner::text;
 END
 $$;
 
-COMMENT ON FUNCTION @extschema@.search(text, regrole[], interval, regrole[], text) IS
-	'the tokens you may see, filtered like the list screen: name substring (case-insensitive), owners, expiring within an interval, creators, status; sorted by name and owner';
+COMMENT ON FUNCTION @extschema@.search(text, regrole[], interval, regrole[], text, timestamptz, boolean) IS
+	'the tokens you may see, filtered like the list screen: name substring (case-insensitive), owners, expiring within an interval, creators, status, refused since a time, value issued longer ago than apitoken.max_lifetime; sorted by name and owner';
 /*
  * Owner lifecycle.
  */
@@ -753,6 +770,21 @@ COMMENT ON FUNCTION @extschema@.notify_expiring(interval) IS
 	'NOTIFY apitoken_expiring with {id, name, owner, expires_at} for each enabled token expiring within the window not yet announced for it at that expiry; returns how many (apitoken_admin only; schedule it hourly)';
 
 /*
+ * Leaked tokens: revoke() (src/manage.c).  Anyone holding a value may
+ * disable its token; the refused uses of valid secrets are recorded in
+ * place by verify() (src/last_access.c).
+ */
+CREATE FUNCTION @extschema@.revoke(token text, reason text DEFAULT NULL) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'apitoken_revoke'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT;
+COMMENT ON FUNCTION @extschema@.revoke(text, text) IS
+	'disables the token a value belongs to (any role may: holding the value is enough), audited as revoke with the reason; returns whether it disabled one, and says nothing else';
+COMMENT ON FUNCTION @extschema@.check(text) IS
+	'why a token does or does not verify: valid, malformed, unknown, orphaned, owner_mismatch, owner_disabled, disabled, expired, lifetime_exceeded, address_denied';
+COMMENT ON FUNCTION @extschema@.check(text, text, inet) IS
+	'why a token does or does not verify for a scope and address: also scope_denied, address_denied, lifetime_exceeded';
+
+/*
  * Privileges.  Roles outside apitoken_user and apitoken_admin hold none on
  * the tables and views (verify(), check() and require_token() read the
  * table in C and need none): with SELECT, EXPLAIN ANALYZE would tell them
@@ -799,7 +831,7 @@ GRANT EXECUTE ON FUNCTION
 	@extschema@.verify(text, text, inet),
 	@extschema@.check(text), @extschema@.check(text, text, inet),
 	@extschema@.require_token(),
-	@extschema@.search(text, regrole[], interval, regrole[], text),
+	@extschema@.search(text, regrole[], interval, regrole[], text, timestamptz, boolean),
 	@extschema@.purge_orphaned()
 	TO PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.unpack_addr(uuid), @extschema@.refusal_reason(smallint)
@@ -813,3 +845,6 @@ REVOKE ALL ON @extschema@.expiry_notice_store FROM PUBLIC;
 GRANT SELECT ON @extschema@.expiry_notice_store TO apitoken_admin;
 REVOKE ALL ON FUNCTION @extschema@.send_expiry_notices(interval), @extschema@.notify_expiring(interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.notify_expiring(interval) TO PUBLIC;
+-- revoke(): anyone holding a value may revoke it
+REVOKE ALL ON FUNCTION @extschema@.revoke(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.revoke(text, text) TO PUBLIC;

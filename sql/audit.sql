@@ -66,7 +66,7 @@ DELETE FROM apitoken.events;
 SET ROLE regress_admin;
 UPDATE apitoken.events SET actor = 'regress_eve';
 DELETE FROM apitoken.event_store;
-SELECT apitoken.record_event('regress_admin', 'DELETE', NULL, NULL);
+SELECT apitoken.record_event('regress_admin', 'DELETE', NULL, NULL, NULL);
 RESET ROLE;
 SELECT count(*) AS events_left FROM apitoken.events;
 DELETE FROM apitoken.event_store WHERE action = 'delete';
@@ -97,7 +97,7 @@ DROP SCHEMA regress_evil CASCADE;
 -- subtransaction's abort restores them)
 BEGIN;
 CREATE OR REPLACE FUNCTION apitoken.record_event(actor regrole, op text,
-		old_row apitoken.token_store, new_row apitoken.token_store) RETURNS void
+		old_row apitoken.token_store, new_row apitoken.token_store, reason text) RETURNS void
 	LANGUAGE plpgsql AS $$
 BEGIN
 	RAISE EXCEPTION 'inside: search_path %, as the caller: %',

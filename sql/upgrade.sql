@@ -118,6 +118,20 @@ SELECT status FROM apitoken.check(:'gone_tok');
 SET ROLE regress_alice;
 SELECT string_agg(name, ',' ORDER BY name) = :'alice_sees_before' AS alice_sees_the_same FROM apitoken.tokens;
 RESET ROLE;
+-- a row written before 1.2 does not hold the refused-use columns: a
+-- refused use of its valid secret records nothing, and raises nothing,
+-- until its next UPDATE writes the row whole
+SET apitoken.last_access_interval = 0;
+SELECT apitoken.verify(:'exp_tok', NULL, '198.51.100.9') IS NULL AS expired_refused;
+SELECT last_refused_at, last_refused_from, last_refused_reason FROM apitoken.tokens WHERE name = 'expired';
+-- (the rewrite the README suggests: a new row version, no audit event)
+SELECT count(*) AS events_before FROM apitoken.events \gset
+UPDATE apitoken.token_store SET enabled = enabled WHERE name = 'expired';
+SELECT count(*) = :events_before AS no_event FROM apitoken.events;
+SELECT apitoken.verify(:'exp_tok', NULL, '198.51.100.9') IS NULL AS expired_refused;
+SELECT last_refused_at IS NOT NULL AS recorded, last_refused_from, last_refused_reason
+  FROM apitoken.tokens WHERE name = 'expired';
+RESET apitoken.last_access_interval;
 
 -- the catalog of the upgraded extension ...
 CREATE TABLE upgrade_catalog (path text, item text);

@@ -8,11 +8,12 @@
  *   token_type.c     the apitoken.token type, hint(), the SHA-256 of a value
  *   roles.c          who may manage, administer and issue tokens
  *   guard.c          the guard trigger and the field validators
- *   manage.c         create(), regenerate(), the view's delete trigger, the
- *                    owner-name backfill
+ *   manage.c         create(), regenerate(), revoke(), the view's delete
+ *                    trigger, the owner-name backfill
  *   token_store.c    the per-backend cache of where tokens live
  *   verify.c         verify() and check(): request, probe, judgement
- *   last_access.c    the in-place write of last access, address packing
+ *   last_access.c    the in-place writes of last access and of the last
+ *                    refused use, address packing
  *   login.c          login(): a token as the identity of a transaction;
  *                    current_token(), current_scopes(), has_scope()
  *   require_token.c  the require_token() trigger
@@ -21,9 +22,9 @@
  *   token_codec.c, text_rules.c   pure C, no PostgreSQL: token format, names
  *   compat.h         the only differences between PostgreSQL versions
  *
- * The GUCs are all PGC_SUSET: they are policy (prefix, lifetime, quota,
- * last-access recording, verify-only), which a role must not change for
- * itself.
+ * The GUCs are all PGC_SUSET: they are policy (prefix, lifetime and its
+ * application to existing tokens, quota, last-access recording,
+ * verify-only), which a role must not change for itself.
  *
  *-------------------------------------------------------------------------
  */
@@ -45,6 +46,7 @@ char	   *apitoken_prefix = NULL;
 int			apitoken_last_access_interval = 60;
 bool		apitoken_last_access_wal = false;
 int			apitoken_max_lifetime = 0;
+bool		apitoken_max_lifetime_applies_to_existing = false;
 bool		apitoken_require_login_owner = false;
 int			apitoken_max_tokens_per_owner = 1000;
 bool		apitoken_verify_only = false;
@@ -109,6 +111,16 @@ _PG_init(void)
 							PGC_SUSET,
 							GUC_UNIT_MIN,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("apitoken.max_lifetime_applies_to_existing",
+							 "Refuse existing API tokens whose value was issued longer ago than apitoken.max_lifetime.",
+							 "Off: apitoken.max_lifetime limits new and edited expiry times only.  "
+							 "apitoken.search(over_max_lifetime => true) lists the tokens it would refuse.",
+							 &apitoken_max_lifetime_applies_to_existing,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("apitoken.require_login_owner",
 							 "Refuse tokens whose owner role cannot log in or whose VALID UNTIL has passed.",

@@ -32,6 +32,7 @@ extern char *apitoken_prefix;
 extern int	apitoken_last_access_interval;
 extern bool apitoken_last_access_wal;
 extern int	apitoken_max_lifetime;	/* minutes, 0 = no limit */
+extern bool apitoken_max_lifetime_applies_to_existing;
 extern bool apitoken_require_login_owner;
 extern int	apitoken_max_tokens_per_owner;	/* 0 = no limit */
 extern bool apitoken_verify_only;
@@ -39,23 +40,26 @@ extern bool apitoken_verify_only;
 /* limits on user-supplied fields (create() and the update guard) */
 #define APITOKEN_NAME_MAX			64	/* characters */
 #define APITOKEN_DESCRIPTION_MAX	1024	/* characters */
+#define APITOKEN_REASON_MAX		1024	/* characters, revoke()'s reason */
 #define APITOKEN_SCOPE_MAX			64	/* characters per scope */
 #define APITOKEN_SCOPES_MAX			64	/* scopes per token */
 #define APITOKEN_NETWORKS_MAX		64	/* networks in allowed_from */
 
 /*
- * The statement create(), regenerate() or the owner-name backfill is
- * running, or NULL.  The guard trigger lets exactly those statements write
- * the columns only the extension maintains, and fills in the secret ones
- * itself from here, so that a hash never appears in a statement's
- * parameters or plan.
+ * The statement create(), regenerate(), revoke() or the owner-name
+ * backfill is running, or NULL.  The guard trigger lets exactly those
+ * statements write the columns only the extension maintains, and fills in
+ * the secret ones itself from here, so that a hash never appears in a
+ * statement's parameters or plan; the audit trigger tells a revoke from
+ * another UPDATE by it, and records its reason.
  */
 typedef enum ApitokenWriteKind
 {
 	APITOKEN_WRITE_CREATE,		/* INSERT of a new token */
 	APITOKEN_WRITE_REGENERATE,	/* UPDATE giving a token a new value */
 	APITOKEN_WRITE_OWNER_NAMES, /* UPDATE recording owner_name */
-	APITOKEN_WRITE_DISOWN		/* UPDATE setting owner_name to '' */
+	APITOKEN_WRITE_DISOWN,		/* UPDATE setting owner_name to '' */
+	APITOKEN_WRITE_REVOKE		/* UPDATE disabling a token by revoke() */
 } ApitokenWriteKind;
 
 typedef struct ApitokenInternalWrite
@@ -63,6 +67,7 @@ typedef struct ApitokenInternalWrite
 	ApitokenWriteKind kind;
 	bytea	   *hash;			/* CREATE, REGENERATE: the new hash */
 	text	   *hint;			/* CREATE, REGENERATE: the new hint */
+	text	   *reason;			/* REVOKE: the reason given, or NULL */
 } ApitokenInternalWrite;
 
 extern ApitokenInternalWrite *apitoken_internal_write;
@@ -85,6 +90,7 @@ extern void apitoken_check_lifetime(TimestampTz *expires, bool *isnull,
 extern void apitoken_validate_scopes(ArrayType *scopes);
 extern void apitoken_validate_allowed_from(ArrayType *allowed);
 extern void apitoken_validate_description(text *description);
+extern void apitoken_validate_reason(text *reason);
 extern void apitoken_refuse_if_verify_only(void);
 extern void apitoken_check_issuer_power(Oid issuer, Oid owner, const char *action);
 extern bool apitoken_is_marked_owner(Oid owner);

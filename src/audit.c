@@ -32,7 +32,9 @@
  * the operation 'REGENERATE' worked out here: the call's plan holds the
  * rows as constants (debug_print_plan shows them), so they must not hold a
  * hash.  A database still at 1.1 gets the rows whole, as its
- * record_event() compares hashes.
+ * record_event() compares hashes.  From 1.2 on, record_event() takes a
+ * fifth argument, the reason revoke() was given, and revoke()'s UPDATE is
+ * the operation 'REVOKE'.
  *
  *-------------------------------------------------------------------------
  */
@@ -55,9 +57,13 @@
 
 PG_FUNCTION_INFO_V1(apitoken_audit);
 
-/* the kept plan of the record_event() call, and the row type it was made for */
+/*
+ * the kept plan of the record_event() call, the row type it was made for
+ * and its number of arguments (5 from 1.2 on: the reason of a revoke)
+ */
 static SPIPlanPtr record_plan = NULL;
 static Oid	record_plan_rowtype = InvalidOid;
+static int	record_plan_nargs = 0;
 
 /* a copy of a row as a datum, with column att_hash NULL when it is > 0 */
 static Datum
@@ -94,9 +100,10 @@ apitoken_audit(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
 	Oid			rowtype;
-	Oid			argtypes[4];
-	Datum		args[4];
-	char		argnulls[5] = "    ";
+	Oid			argtypes[5];
+	Datum		args[5];
+	char		argnulls[6] = "    n";
+	int			nargs;
 	const char *op;
 	Oid			actor = OidIsValid(apitoken_acting_role) ? apitoken_acting_role : GetUserId();
 	int			att_hash;
@@ -127,8 +134,12 @@ apitoken_audit(PG_FUNCTION_ARGS)
 			(apitoken_internal_write->kind == APITOKEN_WRITE_OWNER_NAMES ||
 			 apitoken_internal_write->kind == APITOKEN_WRITE_DISOWN))
 			return PointerGetDatum(NULL);
-		op = (strip_hash && hash_changed(trigdata->tg_trigtuple, trigdata->tg_newtuple,
-										 desc, att_hash)) ? "REGENERATE" : "UPDATE";
+		if (apitoken_internal_write != NULL &&
+			apitoken_internal_write->kind == APITOKEN_WRITE_REVOKE)
+			op = "REVOKE";
+		else
+			op = (strip_hash && hash_changed(trigdata->tg_trigtuple, trigdata->tg_newtuple,
+											 desc, att_hash)) ? "REGENERATE" : "UPDATE";
 	}
 	else
 	{
@@ -144,8 +155,15 @@ apitoken_audit(PG_FUNCTION_ARGS)
 	argtypes[1] = TEXTOID;
 	argtypes[2] = rowtype;
 	argtypes[3] = rowtype;
+	argtypes[4] = TEXTOID;
 	args[0] = ObjectIdGetDatum(actor);
 	args[1] = CStringGetTextDatum(op);
+	args[4] = (Datum) 0;
+	if (apitoken_internal_write != NULL && apitoken_internal_write->reason != NULL)
+	{
+		args[4] = PointerGetDatum(apitoken_internal_write->reason);
+		argnulls[4] = ' ';
+	}
 
 	/* old row: UPDATE and DELETE; new row: INSERT and UPDATE */
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
@@ -168,6 +186,7 @@ apitoken_audit(PG_FUNCTION_ARGS)
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	apitoken_store_ensure();
+	nargs = apitoken_store.has_v12_columns ? 5 : 4;
 	if (!OidIsValid(apitoken_store.event_relid))
 		elog(ERROR, "apitoken.event_store does not exist");
 	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.event_relid),
@@ -180,20 +199,27 @@ apitoken_audit(PG_FUNCTION_ARGS)
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (record_plan == NULL || record_plan_rowtype != rowtype)
+		if (record_plan == NULL || record_plan_rowtype != rowtype ||
+			record_plan_nargs != nargs)
 		{
 			SPIPlanPtr	plan;
 
-			/* a recreated extension has a new row type: prepare again */
+			/*
+			 * a recreated extension has a new row type, an updated one may
+			 * take the reason: prepare again
+			 */
 			if (record_plan != NULL)
 				SPI_freeplan(record_plan);
 			record_plan = NULL;
-			plan = SPI_prepare("SELECT apitoken.record_event($1, $2, $3, $4)",
-							   4, argtypes);
+			plan = SPI_prepare(nargs == 5 ?
+							   "SELECT apitoken.record_event($1, $2, $3, $4, $5)" :
+							   "SELECT apitoken.record_event($1, $2, $3, $4)",
+							   nargs, argtypes);
 			if (plan == NULL || SPI_keepplan(plan) != 0)
 				elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 			record_plan = plan;
 			record_plan_rowtype = rowtype;
+			record_plan_nargs = nargs;
 		}
 		ret = SPI_execute_plan(record_plan, args, argnulls, false, 1);
 		if (ret != SPI_OK_SELECT)

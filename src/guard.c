@@ -13,8 +13,10 @@
  * - the owner never changes; the columns only the extension maintains are
  *   written only by the statement create(), regenerate() or the backfill
  *   runs (apitoken_internal_write);
- * - last access is carried forward from the row as it is now, never
- *   compared: verify() writes it in place at any moment;
+ * - last access and the last refused use are carried forward from the
+ *   row as it is now, never compared: verify() writes them in place at
+ *   any moment (a row from before 1.2 gets the refused-use columns, at
+ *   their defaults, with its first UPDATE);
  * - every NOT NULL column and every changed field is checked before the
  *   executor forms the row, so that no constraint error prints a row.
  *
@@ -229,6 +231,14 @@ apitoken_validate_description(text *description)
 	check_length(description, APITOKEN_DESCRIPTION_MAX, "description");
 }
 
+/* Reject a revoke() reason longer than APITOKEN_REASON_MAX (NULL: none). */
+void
+apitoken_validate_reason(text *reason)
+{
+	if (reason != NULL)
+		check_length(reason, APITOKEN_REASON_MAX, "revocation reason");
+}
+
 /*
  * Did column attname change between two versions of a row?  Columns added
  * by a later version of the extension may be missing (the library serves
@@ -263,9 +273,9 @@ column_changed(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc,
 typedef struct RowEdits
 {
 	int			n;
-	int			cols[6];
-	Datum		values[6];
-	bool		nulls[6];
+	int			cols[12];
+	Datum		values[12];
+	bool		nulls[12];
 } RowEdits;
 
 /* queue "column attname := value" (ignored if this version lacks it) */
@@ -402,9 +412,10 @@ validate_changed_fields(HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
  * UPDATE: the owner never changes; the columns only create(),
  * regenerate() and the backfill maintain are refused to anything else (a
  * token made before 1.1.1 gets its owner's name with its next change);
- * last access, which verify() overwrites in place at any moment, is
- * carried forward from the row as it is now rather than compared; changed
- * fields are validated.
+ * last access and the last refused use, which verify() overwrites in
+ * place at any moment, are carried forward from the row as it is now
+ * rather than compared; changed fields are validated.  revoke()'s UPDATE
+ * (which sets enabled only) is checked like any other.
  */
 Datum
 apitoken_guard(PG_FUNCTION_ARGS)
@@ -467,8 +478,9 @@ apitoken_guard(PG_FUNCTION_ARGS)
 				 errmsg("the owner of an API token cannot be changed"),
 				 errhint("Create a token for the other role with apitoken.create() and delete this one.")));
 
-	if (w == NULL)
+	if (w == NULL || w->kind == APITOKEN_WRITE_REVOKE)
 	{
+		/* revoke() sets enabled only, like any caller might */
 		for (i = 0; i < lengthof(readonly_columns); i++)
 		{
 			if (column_changed(oldtup, newtup, desc, readonly_columns[i], NULL))
@@ -499,7 +511,8 @@ apitoken_guard(PG_FUNCTION_ARGS)
 	 * A token made before 1.1.1 records whom it was issued to with its next
 	 * change, which writes a new row version anyway.
 	 */
-	if (w == NULL || w->kind == APITOKEN_WRITE_REGENERATE)
+	if (w == NULL || w->kind == APITOKEN_WRITE_REGENERATE ||
+		w->kind == APITOKEN_WRITE_REVOKE)
 	{
 		int			att = SPI_fnumber(desc, "owner_name");
 
@@ -513,6 +526,9 @@ apitoken_guard(PG_FUNCTION_ARGS)
 	/* what verify() maintains in place: the row as it is now has the latest */
 	carry_forward(&edits, oldtup, desc, "last_access");
 	carry_forward(&edits, oldtup, desc, "last_access_from_raw");
+	carry_forward(&edits, oldtup, desc, "last_refused_at");
+	carry_forward(&edits, oldtup, desc, "last_refused_from_raw");
+	carry_forward(&edits, oldtup, desc, "last_refused_reason");
 	newtup = heap_modify_tuple_by_cols(newtup, desc, edits.n, edits.cols,
 									   edits.values, edits.nulls);
 

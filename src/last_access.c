@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * last_access.c
- *	  The in-place write of a token's last access (time and client
- *	  address), and the 16-byte form the address is stored in.
+ *	  The in-place writes of a token's last access (time and client
+ *	  address) and of its last refused use (time, address, reason), and
+ *	  the 16-byte form the addresses are stored in.
  *
  * Last access is recorded in place: verify() overwrites the 8-byte
  * last_access field (and the 16-byte last_access_from) of the tuple
@@ -21,6 +22,19 @@
  * anyway.  It is skipped during recovery (hot standby), in parallel mode,
  * and when apitoken.last_access_interval says it was recorded recently.
  *
+ * A refused use of a valid secret (disabled, expired, scope or address
+ * denied, over the lifetime policy: the strongest sign that a token
+ * leaked) is recorded the same way, by the same writer, into
+ * last_refused_at, last_refused_from_raw and last_refused_reason (1.2),
+ * throttled by the same interval against the stored last_refused_at, and
+ * surviving the rollback that a refusal by require_token() causes.  It is
+ * also skipped in read-only transactions, which promise to write nothing;
+ * last access, which predates it, is still recorded there (verifiers that
+ * run read-only would otherwise lose it silently).  Rows written before
+ * 1.2 do not physically hold the columns (HeapTupleHeaderGetNatts() is
+ * lower): nothing is recorded for them until their next UPDATE writes a
+ * full row version.
+ *
  * Why not heap_inplace_update() or its successors: PostgreSQL 18 removed
  * heap_inplace_update(), and heap_inplace_lock(), which replaces it (and
  * exists from 15.9, 16.5 and 17.1 on), is meant for catalogs: it takes a
@@ -33,13 +47,17 @@
  * a checkpoint, as for any WAL-logged change).
  *
  * This is the riskiest code of the extension: it writes into a shared
- * buffer.  Invariants: the slot keeps the buffer pinned; the write takes
- * the buffer's exclusive content lock only if it is free at once and
- * checks that the slot's tuple is the page's item at its TID before
- * writing; nothing that may allocate runs while the lock is held (the
- * generic WAL state is allocated before); only fixed-width bytes at known places
- * are overwritten (last_access at apitoken_store.last_access_off,
- * last_access_from_raw where heap_getattr() finds it inside the tuple).
+ * buffer, all of it in write_in_place().  Invariants: the slot keeps the
+ * buffer pinned; the write takes the buffer's exclusive content lock only
+ * if it is free at once and checks that the slot's tuple is the page's
+ * item at its TID before writing; nothing that may allocate runs while the
+ * lock is held (the generic WAL state is allocated before); only
+ * fixed-width bytes of NOT NULL columns the tuple physically holds are
+ * overwritten, each checked to lie inside the tuple's data (last_access at
+ * apitoken_store.last_access_off; last_access_from_raw where heap_getattr()
+ * finds it; the three last_refused_* columns around the place
+ * heap_getattr() finds last_refused_from_raw, their layout checked by
+ * token_store.c); a write is all of its fields or none.
  *
  *-------------------------------------------------------------------------
  */
@@ -60,6 +78,9 @@
 #include "apitoken.h"
 #include "token_store.h"
 #include "verify.h"
+
+/* the most fields one in-place write overwrites */
+#define APITOKEN_INPLACE_FIELDS_MAX 3
 
 PG_FUNCTION_INFO_V1(apitoken_unpack_addr);
 
@@ -114,8 +135,24 @@ apitoken_unpack_addr(PG_FUNCTION_ARGS)
 }
 
 /*
- * Overwrite last_access (and, from 1.1 on, last_access_from) of the tuple
- * the scan is positioned on, if the interval GUC asks for it.
+ * Where each field goes: anchor is a fixed-width by-reference column whose
+ * place in the tuple heap_getattr() finds, delta the offset of the bytes
+ * from its start; with anchor InvalidAttrNumber, delta is the offset from
+ * the start of the tuple's data (last_access, at a fixed offset).
+ */
+typedef struct InPlaceField
+{
+	AttrNumber	anchor;
+	int			delta;
+	const void *bytes;
+	int			len;
+} InPlaceField;
+
+/*
+ * Overwrite the given fields of the tuple the slot holds, in place, the
+ * one writer of last access and last refusal.  Returns without writing
+ * when the buffer's content lock is not free at once, or when a field
+ * would not lie inside the tuple (then none is written).
  *
  * The bytes are written under the buffer's exclusive content lock, taken
  * only if it is free at once.  By default they go straight into the shared
@@ -125,52 +162,34 @@ apitoken_unpack_addr(PG_FUNCTION_ARGS)
  * written into generic WAL's copy of the page, and GenericXLogFinish()
  * puts it in place, dirties the buffer and logs the change in one critical
  * section.  The slot keeps the buffer pinned either way, so the tuple
- * cannot be pruned or moved underneath us.
+ * cannot be pruned or moved underneath us.  The caller has checked that
+ * the tuple physically holds every field's column (HeapTupleHeaderGetNatts):
+ * for a column it lacks, heap_getattr() returns the catalog's default,
+ * which does not lie inside the tuple.
  */
-void
-apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
-					   TokenRequest *req)
+static void
+write_in_place(Relation rel, TupleTableSlot *slot, const InPlaceField *fields,
+			   int nfields)
 {
 	BufferHeapTupleTableSlot *bslot = (BufferHeapTupleTableSlot *) slot;
-	TimestampTz last;
-	bool		isnull;
-	bool		with_from;
-	uint8		from[UUID_LEN];
-	int			from_off = -1;
-	int			last_off;
+	int			offs[APITOKEN_INPLACE_FIELDS_MAX];
 	GenericXLogState *xlog = NULL;
 	HeapTuple	tuple;
 	Buffer		buffer;
 	Page		page;
+	char	   *start;
+	char	   *data;
 	OffsetNumber offnum;
 	ItemId		lp;
+	int			i;
 
-	if (apitoken_last_access_interval < 0 || apitoken_store.last_access_off < 0)
-		return;
-	if (RecoveryInProgress() || IsInParallelMode())
-		return;
-
-	last = DatumGetTimestampTz(slot_getattr(slot, apitoken_store.att_last_access, &isnull));
-	if (isnull)
-		return;
-	if (!TIMESTAMP_IS_NOBEGIN(last) && last <= now &&
-		now - last < (int64) apitoken_last_access_interval * USECS_PER_SEC)
-		return;
-
+	Assert(nfields <= APITOKEN_INPLACE_FIELDS_MAX);
 	if (!TTS_IS_BUFFERTUPLE(slot) || !BufferIsValid(bslot->buffer))
 		elog(ERROR, "apitoken: token tuple is not in a shared buffer");
 	tuple = bslot->base.tuple;
 	buffer = bslot->buffer;
-	if (HeapTupleHeaderGetNatts(tuple->t_data) < apitoken_store.att_last_access)
-		return;
 
-	/* rows written before last_access_from existed do not hold it */
-	with_from = apitoken_store.has_v11_columns &&
-		HeapTupleHeaderGetNatts(tuple->t_data) >= apitoken_store.att_last_access_from;
 	/* everything that may allocate happens before the buffer is locked */
-	if (with_from)
-		pack_addr(apitoken_request_addr(req), from);
-
 	if (apitoken_last_access_wal)
 		xlog = GenericXLogStart(rel);
 
@@ -192,23 +211,38 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 		ItemIdGetLength(lp) != tuple->t_len)
 		elog(ERROR, "apitoken: token tuple is not on its page");
 
-	/* where the bytes go, as offsets within the page */
-	last_off = ((char *) tuple->t_data - (char *) page) + tuple->t_data->t_hoff +
-		apitoken_store.last_access_off;
-
 	/*
-	 * last_access_from: a fixed 16 bytes, written where the tuple holds
-	 * them (heap_getattr() only computes an address within the tuple).
+	 * Where the bytes go, as offsets within the page: each field must lie
+	 * inside the tuple's data (heap_getattr() only computes an address, and
+	 * for a fixed-width by-reference column it is one within the tuple).
 	 */
-	if (with_from)
+	start = (char *) tuple->t_data;
+	data = start + tuple->t_data->t_hoff;
+	for (i = 0; i < nfields; i++)
 	{
-		Datum		raw = heap_getattr(tuple, apitoken_store.att_last_access_from,
-									   RelationGetDescr(rel), &isnull);
-		char	   *start = (char *) tuple->t_data;
-		char	   *ptr = DatumGetPointer(raw);
+		char	   *ptr = data;
 
-		if (!isnull && ptr >= start && ptr + UUID_LEN <= start + tuple->t_len)
-			from_off = ptr - (char *) page;
+		if (fields[i].anchor != InvalidAttrNumber)
+		{
+			bool		isnull;
+			Datum		raw = heap_getattr(tuple, fields[i].anchor,
+										   RelationGetDescr(rel), &isnull);
+
+			if (isnull)
+				ptr = NULL;
+			else
+				ptr = DatumGetPointer(raw);
+		}
+		if (ptr != NULL)
+			ptr += fields[i].delta;
+		if (ptr == NULL || ptr < data || ptr + fields[i].len > start + tuple->t_len)
+		{
+			LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
+			if (xlog != NULL)
+				GenericXLogAbort(xlog);
+			return;
+		}
+		offs[i] = ptr - (char *) page;
 	}
 
 	if (xlog != NULL)
@@ -216,17 +250,110 @@ apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
 		/* generic WAL: change its copy of the page, then log and apply it */
 		Page		image = GenericXLogRegisterBuffer(xlog, buffer, 0);
 
-		memcpy((char *) image + last_off, &now, sizeof(now));
-		if (from_off >= 0)
-			memcpy((char *) image + from_off, from, UUID_LEN);
+		for (i = 0; i < nfields; i++)
+			memcpy((char *) image + offs[i], fields[i].bytes, fields[i].len);
 		GenericXLogFinish(xlog);
 	}
 	else
 	{
-		memcpy((char *) page + last_off, &now, sizeof(now));
-		if (from_off >= 0)
-			memcpy((char *) page + from_off, from, UUID_LEN);
+		for (i = 0; i < nfields; i++)
+			memcpy((char *) page + offs[i], fields[i].bytes, fields[i].len);
 		MarkBufferDirtyHint(buffer, true);
 	}
 	LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
+}
+
+/*
+ * The slot's tuple, if it physically holds column needed and the time in
+ * its column att_last was recorded at least apitoken.last_access_interval
+ * ago (-infinity: never; a time in the future, after a clock change, does
+ * not hold back a new one); NULL when there is nothing to record.
+ */
+static HeapTuple
+tuple_due(TupleTableSlot *slot, AttrNumber att_last, AttrNumber needed,
+		  TimestampTz now)
+{
+	HeapTuple	tuple;
+	TimestampTz last;
+	bool		isnull;
+
+	if (!TTS_IS_BUFFERTUPLE(slot))
+		elog(ERROR, "apitoken: token tuple is not in a shared buffer");
+	tuple = ((BufferHeapTupleTableSlot *) slot)->base.tuple;
+	if (HeapTupleHeaderGetNatts(tuple->t_data) < needed)
+		return NULL;
+	last = DatumGetTimestampTz(slot_getattr(slot, att_last, &isnull));
+	if (isnull)
+		return NULL;
+	if (!TIMESTAMP_IS_NOBEGIN(last) && last <= now &&
+		now - last < (int64) apitoken_last_access_interval * USECS_PER_SEC)
+		return NULL;
+	return tuple;
+}
+
+/*
+ * Overwrite last_access (and, from 1.1 on, last_access_from) of the tuple
+ * the scan is positioned on, if the interval GUC asks for it.
+ */
+void
+apitoken_record_access(Relation rel, TupleTableSlot *slot, TimestampTz now,
+					   TokenRequest *req)
+{
+	HeapTuple	tuple;
+	uint8		from[UUID_LEN];
+	InPlaceField fields[2];
+	int			nfields = 1;
+
+	if (apitoken_last_access_interval < 0 || apitoken_store.last_access_off < 0)
+		return;
+	if (RecoveryInProgress() || IsInParallelMode())
+		return;
+	tuple = tuple_due(slot, apitoken_store.att_last_access,
+					  apitoken_store.att_last_access, now);
+	if (tuple == NULL)
+		return;
+
+	fields[0] = (InPlaceField) {InvalidAttrNumber, apitoken_store.last_access_off, &now, sizeof(now)};
+	/* rows written before last_access_from existed do not hold it */
+	if (apitoken_store.has_v11_columns &&
+		HeapTupleHeaderGetNatts(tuple->t_data) >= apitoken_store.att_last_access_from)
+	{
+		pack_addr(apitoken_request_addr(req), from);
+		fields[nfields++] = (InPlaceField) {apitoken_store.att_last_access_from, 0, from, UUID_LEN};
+	}
+	write_in_place(rel, slot, fields, nfields);
+}
+
+/*
+ * Record a refused use of a valid secret: last_refused_at (now),
+ * last_refused_from_raw and last_refused_reason, in place like last
+ * access and throttled by the same interval against the stored
+ * last_refused_at.  Also skipped in read-only transactions, unlike last
+ * access (see the header comment), and for rows written before 1.2, which
+ * do not hold the columns until they are next updated.  The three columns
+ * are consecutive and NOT NULL (timestamptz, uuid, smallint), which
+ * token_store.c checks (refused_layout_ok): they are found from the place
+ * of last_refused_from_raw.
+ */
+void
+apitoken_record_refusal(Relation rel, TupleTableSlot *slot, TimestampTz now,
+						TokenRequest *req, int16 reason)
+{
+	uint8		from[UUID_LEN];
+	InPlaceField fields[3];
+
+	if (apitoken_last_access_interval < 0 || !apitoken_store.refused_layout_ok)
+		return;
+	if (RecoveryInProgress() || IsInParallelMode() || XactReadOnly)
+		return;
+	/* rows written before 1.2 do not hold the columns: nothing to overwrite */
+	if (tuple_due(slot, apitoken_store.att_last_refused_at,
+				  apitoken_store.att_last_refused_reason, now) == NULL)
+		return;
+
+	pack_addr(apitoken_request_addr(req), from);
+	fields[0] = (InPlaceField) {apitoken_store.att_last_refused_from, -(int) sizeof(now), &now, sizeof(now)};
+	fields[1] = (InPlaceField) {apitoken_store.att_last_refused_from, 0, from, UUID_LEN};
+	fields[2] = (InPlaceField) {apitoken_store.att_last_refused_from, UUID_LEN, &reason, sizeof(reason)};
+	write_in_place(rel, slot, fields, lengthof(fields));
 }

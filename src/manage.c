@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * manage.c
- *	  create(), regenerate(), the delete trigger of apitoken.tokens and the
- *	  owner-name backfill: the only places a token value exists in clear,
- *	  and the only code that writes the columns the extension maintains.
+ *	  create(), regenerate(), revoke(), the delete trigger of
+ *	  apitoken.tokens and the owner-name backfill: the only code that writes
+ *	  the columns the extension maintains, and (with verification) the only
+ *	  code a token value in clear passes through.
  *
  * create() and regenerate() run as the caller (SECURITY INVOKER): their
  * INSERT and UPDATE go through the same row-level security policies and
@@ -54,11 +55,13 @@
 
 #include "apitoken.h"
 #include "token_store.h"
+#include "verify.h"
 
 PG_FUNCTION_INFO_V1(apitoken_create);
 PG_FUNCTION_INFO_V1(apitoken_regenerate);
 PG_FUNCTION_INFO_V1(apitoken_delete_token);
 PG_FUNCTION_INFO_V1(apitoken_record_owner_names);
+PG_FUNCTION_INFO_V1(apitoken_revoke);
 
 /* A freshly generated token: its text, hash and hint. */
 typedef struct NewToken
@@ -77,6 +80,7 @@ static SPIPlanPtr delete_plan = NULL;
 static SPIPlanPtr owner_names_plan = NULL;
 static SPIPlanPtr owner_range_plan = NULL;
 static SPIPlanPtr disown_plan = NULL;
+static SPIPlanPtr revoke_plan = NULL;
 
 /* Generate a token with the current apitoken.prefix. */
 static void
@@ -152,6 +156,7 @@ run_internal_write(SPIPlanPtr plan, Datum *values, const char *nulls,
 	w.kind = kind;
 	w.hash = tok ? tok->hash : NULL;
 	w.hint = tok ? cstring_to_text(tok->hint) : NULL;
+	w.reason = NULL;
 	apitoken_internal_write = &w;
 	PG_TRY();
 	{
@@ -475,6 +480,54 @@ apitoken_regenerate(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Run the statement sql (a kept plan in *plan, prepared on first use),
+ * whose one parameter is a token id, as the owner of token_store for the
+ * caller: the caller needs no privilege on the table and row-level
+ * security hides no row from it, and the audit trail records the caller
+ * as the actor.  w, if given, is the internal write the statement is.
+ * Returns how many rows it changed.
+ */
+static uint64
+write_by_id_as_owner(SPIPlanPtr *plan, const char *sql, Datum id,
+					 ApitokenInternalWrite *w)
+{
+	static Oid	argtypes[1] = {INT8OID};
+	volatile uint64 processed = 0;
+	ApitokenInternalWrite *save_write = apitoken_internal_write;
+	Oid			save_acting_role = apitoken_acting_role;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			ret;
+
+	apitoken_store_ensure();
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	apitoken_acting_role = save_userid;
+	apitoken_internal_write = w;
+	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.relid),
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		keep_plan(plan, sql, 1, argtypes);
+		ret = SPI_execute_plan(*plan, &id, NULL, false, 0);
+		if (ret != SPI_OK_DELETE && ret != SPI_OK_UPDATE)
+			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(ret));
+		processed = SPI_processed;
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		apitoken_internal_write = save_write;
+		apitoken_acting_role = save_acting_role;
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+	}
+	PG_END_TRY();
+	return processed;
+}
+
+/*
  * Trigger apitoken.delete_token(), INSTEAD OF DELETE FOR EACH ROW on the
  * view apitoken.tokens.  The row is one the caller's RLS policies show;
  * it is deleted by id as the owner of token_store (the caller holds no
@@ -486,13 +539,10 @@ Datum
 apitoken_delete_token(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	static Oid	argtypes[1] = {INT8OID};
 	TupleDesc	desc;
-	Datum		args[1];
+	Datum		id;
 	bool		isnull;
-	volatile uint64 deleted = 0;
-	Oid			save_userid;
-	int			save_sec_context;
+	uint64		deleted;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_INSTEAD(trigdata->tg_event) ||
@@ -502,36 +552,74 @@ apitoken_delete_token(PG_FUNCTION_ARGS)
 	apitoken_refuse_if_verify_only();
 
 	desc = RelationGetDescr(trigdata->tg_relation);
-	args[0] = heap_getattr(trigdata->tg_trigtuple, SPI_fnumber(desc, "id"), desc, &isnull);
+	id = heap_getattr(trigdata->tg_trigtuple, SPI_fnumber(desc, "id"), desc, &isnull);
 	if (isnull)
 		return PointerGetDatum(NULL);
 
-	apitoken_store_ensure();
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	apitoken_acting_role = save_userid;
-	SetUserIdAndSecContext(apitoken_relation_owner(apitoken_store.relid),
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		keep_plan(&delete_plan,
-				  "DELETE FROM apitoken.token_store WHERE id OPERATOR(pg_catalog.=) $1",
-				  1, argtypes);
-		if (SPI_execute_plan(delete_plan, args, NULL, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not delete API token");
-		deleted = SPI_processed;
-		SPI_finish();
-	}
-	PG_FINALLY();
-	{
-		apitoken_acting_role = InvalidOid;
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-	}
-	PG_END_TRY();
+	deleted = write_by_id_as_owner(&delete_plan,
+								   "DELETE FROM apitoken.token_store WHERE id OPERATOR(pg_catalog.=) $1",
+								   id, NULL);
 
 	return PointerGetDatum(deleted > 0 ? trigdata->tg_trigtuple : NULL);
+}
+
+/*
+ * apitoken.revoke(token text, reason text DEFAULT NULL) RETURNS boolean
+ *
+ * Whoever holds a value may kill it, as GitHub does with tokens found in
+ * public: any role may call it.  The token the value belongs to (whatever
+ * row apitoken_find_token() matched, the current value or a previous one
+ * in its grace period, and whatever became of its owner, so that an
+ * orphaned token stays dead if its OID is reused or it is adopted) is
+ * disabled by id as the owner of token_store, as the view's delete
+ * trigger deletes, so that row-level security does not hide the row from
+ * the caller; the guard ends any grace, and the audit trail records a
+ * 'revoke' event with the caller as the actor and the reason.  Returns
+ * whether it disabled a token: false for NULL, malformed and unknown
+ * values and for a token already disabled.  Nothing else is said: no
+ * notice, no error that depends on the value, no owner, no id.
+ *
+ * The UPDATE's condition is "id = $1 AND enabled", not the hash: when a
+ * regenerate() of the token is in progress, the UPDATE waits for its row
+ * lock and then disables the row as that transaction left it, so a
+ * revoke that races a regeneration never leaves a working token behind
+ * (test/isolation/specs/revoke_regenerate.spec).
+ */
+Datum
+apitoken_revoke(PG_FUNCTION_ARGS)
+{
+	text	   *reason = PG_ARGISNULL(1) ? NULL : PG_GETARG_TEXT_PP(1);
+	TokenRequest req;
+	TokenLookup found;
+	ApitokenInternalWrite w;
+	uint64		disabled;
+
+	/*
+	 * None of these depends on the value: a read-only transaction (a hot
+	 * standby's too) is refused before the lookup, not by the UPDATE, which
+	 * would tell a matching value from others.
+	 */
+	apitoken_refuse_if_verify_only();
+	PreventCommandIfReadOnly("apitoken.revoke()");
+	apitoken_validate_reason(reason);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_BOOL(false);
+
+	apitoken_init_request(&req, PG_GETARG_TEXT_PP(0), false);
+	apitoken_find_token(&req, &found);
+	if (found.state == TOKEN_MALFORMED || found.state == TOKEN_UNKNOWN)
+		PG_RETURN_BOOL(false);
+
+	w.kind = APITOKEN_WRITE_REVOKE;
+	w.hash = NULL;
+	w.hint = NULL;
+	w.reason = reason;
+	disabled = write_by_id_as_owner(&revoke_plan,
+									"UPDATE apitoken.token_store SET enabled = false"
+									" WHERE id OPERATOR(pg_catalog.=) $1 AND enabled",
+									Int64GetDatum(found.id), &w);
+
+	PG_RETURN_BOOL(disabled > 0);
 }
 
 /*

@@ -83,6 +83,38 @@ compute_last_access_offset(Relation rel, AttrNumber att_last_access)
 	return -1;
 }
 
+/*
+ * Can the last refused use be written in place?  last_refused_at,
+ * last_refused_from_raw and last_refused_reason must be consecutive
+ * columns, NOT NULL, of types timestamptz (8 bytes, double-aligned), uuid
+ * (16 bytes, no alignment) and smallint: then, wherever the row's
+ * variable-width columns put them, the time lies just before the address
+ * and the reason just after it (the address ends 8-aligned), which is how
+ * last_access.c finds them from the address's place.  The install script
+ * lays the table out that way; false turns the recording off rather than
+ * writing to a wrong place.
+ */
+static bool
+refused_layout_ok(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	static const Oid types[3] = {TIMESTAMPTZOID, UUIDOID, INT2OID};
+	int			i;
+
+	if (apitoken_store.att_last_refused_from != apitoken_store.att_last_refused_at + 1 ||
+		apitoken_store.att_last_refused_reason != apitoken_store.att_last_refused_from + 1)
+		return false;
+	for (i = 0; i < 3; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, apitoken_store.att_last_refused_at - 1 + i);
+
+		if (att->attisdropped || !att->attnotnull || att->atttypid != types[i])
+			return false;
+	}
+	return TupleDescAttr(desc, apitoken_store.att_last_refused_at - 1)->attalign == TYPALIGN_DOUBLE &&
+		TupleDescAttr(desc, apitoken_store.att_last_refused_from - 1)->attalign == TYPALIGN_CHAR;
+}
+
 /* fill the cache from the system catalogs */
 void
 apitoken_store_load(void)
@@ -112,6 +144,8 @@ apitoken_store_load(void)
 	apitoken_store.att_last_access = required_attnum(apitoken_store.relid, "last_access");
 	apitoken_store.att_expires = required_attnum(apitoken_store.relid, "expires_at");
 	apitoken_store.att_hash = required_attnum(apitoken_store.relid, "hash");
+	apitoken_store.att_created_at = required_attnum(apitoken_store.relid, "created_at");
+	apitoken_store.att_regenerated_at = required_attnum(apitoken_store.relid, "regenerated_at");
 	apitoken_store.att_scopes = get_attnum(apitoken_store.relid, "scopes");
 	apitoken_store.att_allowed_from = get_attnum(apitoken_store.relid, "allowed_from");
 	apitoken_store.att_last_access_from = get_attnum(apitoken_store.relid, "last_access_from_raw");
@@ -137,6 +171,8 @@ apitoken_store_load(void)
 
 	rel = table_open(apitoken_store.relid, AccessShareLock);
 	apitoken_store.last_access_off = compute_last_access_offset(rel, apitoken_store.att_last_access);
+	apitoken_store.refused_layout_ok = apitoken_store.has_v12_columns &&
+		refused_layout_ok(rel);
 	table_close(rel, NoLock);
 
 	apitoken_store.valid = true;

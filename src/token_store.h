@@ -36,6 +36,8 @@ typedef struct ApitokenStore
 	AttrNumber	att_last_access;
 	AttrNumber	att_expires;
 	AttrNumber	att_hash;
+	AttrNumber	att_created_at;
+	AttrNumber	att_regenerated_at;
 	AttrNumber	att_scopes;		/* 1.1 columns: InvalidAttrNumber in 1.0 */
 	AttrNumber	att_allowed_from;
 	AttrNumber	att_last_access_from;
@@ -47,6 +49,9 @@ typedef struct ApitokenStore
 	AttrNumber	att_last_refused_from;
 	AttrNumber	att_last_refused_reason;
 	int			last_access_off;	/* byte offset in tuple data, or -1 */
+	bool		refused_layout_ok;	/* last_refused_at, _from_raw, _reason
+									 * are consecutive, fixed-width, NOT
+									 * NULL: they can be written in place */
 	bool		has_v11_columns;	/* 1.1 and later: scopes, networks */
 	bool		has_owner_name; /* 1.1.1 and later: tokens know their owner */
 	bool		has_v12_columns;	/* 1.2 and later: previous value, last

@@ -19,8 +19,14 @@
  * the role that now has the owner's OID must match, or be explained by a
  * rename (owner_is_issuer()); otherwise the token is owner_mismatch.  The
  * comparison uses the role's syscache entry, looked up anyway to see that
- * the owner exists.  A valid token's last access is recorded by
- * last_access.c while the probe still pins its buffer.
+ * the owner exists.  A valid token's last access, or the refused use of a
+ * valid secret, is recorded by last_access.c while the probe still pins
+ * its buffer.
+ *
+ * With apitoken.max_lifetime_applies_to_existing on, the lifetime policy
+ * also applies to tokens issued before it: one whose last value was issued
+ * longer ago than apitoken.max_lifetime is lifetime_exceeded, judged right
+ * after its own expiry (created_at and regenerated_at are read only then).
  *
  *-------------------------------------------------------------------------
  */
@@ -61,7 +67,8 @@ PG_FUNCTION_INFO_V1(apitoken_check);
 
 static const char *const token_state_names[] = {
 	"valid", "malformed", "unknown", "orphaned", "owner_mismatch",
-	"owner_disabled", "disabled", "expired", "scope_denied", "address_denied"
+	"owner_disabled", "disabled", "expired", "lifetime_exceeded", "scope_denied",
+	"address_denied"
 };
 
 StaticAssertDecl(lengthof(token_state_names) == TOKEN_ADDRESS_DENIED + 1,
@@ -199,6 +206,52 @@ owner_is_issuer(TupleTableSlot *slot, HeapTuple authtup, text *issued_to)
 	return apitoken_is_marked_owner(auth->oid);
 }
 
+/*
+ * Was the token's last value issued (regenerated_at, else created_at)
+ * longer ago than apitoken.max_lifetime?  Read only when
+ * apitoken.max_lifetime_applies_to_existing is on.
+ */
+static bool
+lifetime_exceeded(TupleTableSlot *slot, TimestampTz now)
+{
+	bool		isnull;
+	Datum		issued = slot_getattr(slot, apitoken_store.att_regenerated_at, &isnull);
+
+	if (isnull)
+		issued = slot_getattr(slot, apitoken_store.att_created_at, &isnull);
+	if (isnull)
+		return false;
+	return DatumGetTimestampTz(issued) < now - (int64) apitoken_max_lifetime * USECS_PER_MINUTE;
+}
+
+/*
+ * The code stored in token_store.last_refused_reason for a state that is
+ * a refused use of a valid secret (apitoken.refusal_reason() maps them),
+ * or 0 for a state that is not recorded: malformed and unknown values are
+ * no secret of a token; orphaned, owner_mismatch and owner_disabled are
+ * the fate of the owner role, not a use of the token against its own
+ * limits, and have no code.
+ */
+static int16
+refusal_code(TokenState state)
+{
+	switch (state)
+	{
+		case TOKEN_DISABLED:
+			return 1;
+		case TOKEN_EXPIRED:
+			return 2;
+		case TOKEN_SCOPE_DENIED:
+			return 3;
+		case TOKEN_ADDRESS_DENIED:
+			return 4;
+		case TOKEN_LIFETIME_EXCEEDED:
+			return 5;
+		default:
+			return 0;
+	}
+}
+
 /* judge a row whose hash matched: sets result->state */
 static void
 judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
@@ -241,6 +294,9 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 		result->state = TOKEN_DISABLED;
 	else if (!never_expires && DatumGetTimestampTz(expires) <= now)
 		result->state = TOKEN_EXPIRED;
+	else if (apitoken_max_lifetime_applies_to_existing && apitoken_max_lifetime > 0 &&
+			 lifetime_exceeded(slot, now))
+		result->state = TOKEN_LIFETIME_EXCEEDED;
 	else
 	{
 		result->state = TOKEN_VALID;
@@ -264,7 +320,8 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 
 /*
  * Find the token for a presented value and say what state it is in;
- * record last access when the request asks for it and the token is valid.
+ * when the request asks for it, record last access if the token is valid,
+ * or the refused use if the secret matched but was refused.
  * Costs one SHA-256 and one index probe; never raises for any input.
  */
 void
@@ -341,8 +398,15 @@ apitoken_find_token(TokenRequest *req, TokenLookup *result)
 			if (!isnull)
 				result->scopes = DatumGetArrayTypePCopy(scopes);
 		}
-		if (result->state == TOKEN_VALID && req->record)
-			apitoken_record_access(rel, slot, now, req);
+		if (req->record)
+		{
+			int16		code = refusal_code(result->state);
+
+			if (result->state == TOKEN_VALID)
+				apitoken_record_access(rel, slot, now, req);
+			else if (code != 0)
+				apitoken_record_refusal(rel, slot, now, req, code);
+		}
 		break;
 	}
 

@@ -2,8 +2,8 @@
  *
  * verify.h
  *	  The read path's request and answer (verify.c), shared with the
- *	  last-access write (last_access.c), require_token() (require_token.c)
- *	  and login() (login.c).
+ *	  in-place writes (last_access.c), require_token() (require_token.c),
+ *	  revoke() (manage.c) and login() (login.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -33,6 +33,7 @@ typedef enum TokenState
 	TOKEN_OWNER_DISABLED,
 	TOKEN_DISABLED,
 	TOKEN_EXPIRED,
+	TOKEN_LIFETIME_EXCEEDED,	/* apitoken.max_lifetime_applies_to_existing */
 	TOKEN_SCOPE_DENIED,
 	TOKEN_ADDRESS_DENIED
 } TokenState;
@@ -42,7 +43,8 @@ typedef struct TokenRequest
 {
 	const char *text;
 	size_t		len;
-	bool		record;			/* record last access if valid */
+	bool		record;			/* record last access if valid, the refusal
+								 * if a valid secret is refused */
 	bool		want_scopes;	/* copy a valid token's scopes (login()) */
 	text	   *scope;			/* required scope, or NULL for none */
 	bool		unrestricted_only;	/* with no scope: refuse scoped tokens */
@@ -70,5 +72,8 @@ extern bool apitoken_scope_allowed(ArrayType *scopes, text *scope);
 /* last_access.c */
 extern void apitoken_record_access(Relation rel, TupleTableSlot *slot,
 								   TimestampTz now, TokenRequest *req);
+extern void apitoken_record_refusal(Relation rel, TupleTableSlot *slot,
+									TimestampTz now, TokenRequest *req,
+									int16 reason);
 
 #endif							/* APITOKEN_VERIFY_H */

@@ -7,6 +7,7 @@
 # recorded on the primary with apitoken.last_access_wal = on reaches the
 # standby.  (By default it is written like a hint bit, without WAL of its
 # own, and a standby sees it only when the page is next logged whole.)
+# The same holds for a refused use of a valid secret (1.2).
 
 use strict;
 use warnings;
@@ -158,6 +159,39 @@ ok(!$standby->log_contains(qr/PANIC|FATAL|cannot execute/, $log_offset),
 is( $standby->safe_psql('postgres',
 		"SELECT last_access IS NULL FROM apitoken.tokens WHERE id = $keep_id"),
 	't', 'the standby recorded no last_access for login() either');
+# a refused use of a valid secret (the disabled token) is not recorded on
+# the standby, without error; on the primary with last_access_wal = on it
+# is WAL-logged like last access and reaches the standby
+$log_offset = -s $standby->logfile;
+($ret, $stdout, $stderr) = $standby->psql('postgres', qq{
+	SET apitoken.last_access_interval = 0;
+	SELECT apitoken.verify('$dis') IS NULL;
+});
+is($ret, 0, 'a refused verify() succeeds on the standby');
+is($stderr, '', 'no error or warning from a refused verify() on the standby');
+is( $standby->safe_psql('postgres',
+		"SELECT last_refused_at IS NULL FROM apitoken.tokens WHERE id = $dis_id"),
+	't', 'the standby recorded no refused use');
+ok(!$standby->log_contains(qr/ERROR|FATAL|PANIC|WARNING/, $log_offset),
+	'nothing was logged at WARNING or above on the standby');
+is( verify_on($primary, $dis,
+		'SET apitoken.last_access_interval = 0; SET apitoken.last_access_wal = on;'),
+	'', 'the disabled token is refused on the primary');
+my $primary_refused = $primary->safe_psql('postgres',
+	"SELECT last_refused_at, last_refused_reason FROM apitoken.tokens WHERE id = $dis_id");
+like($primary_refused, qr/\|disabled$/, 'the primary recorded the refused use');
+$primary->wait_for_catchup($standby);
+is( $standby->safe_psql('postgres',
+		"SELECT last_refused_at, last_refused_reason FROM apitoken.tokens WHERE id = $dis_id"),
+	$primary_refused, 'the standby sees the same refused use after replay');
+
+# revoke() on the standby: refused alike for a token's value and for any
+# other value, before the lookup (the standby cannot write)
+my (undef, undef, $err_known) = $standby->psql('postgres', "SELECT apitoken.revoke('$keep')");
+my (undef, undef, $err_junk) = $standby->psql('postgres', "SELECT apitoken.revoke('pgat_junk')");
+like($err_known, qr/cannot execute apitoken\.revoke\(\) in a read-only transaction/,
+	'revoke() of a token value is refused on the standby');
+is($err_junk, $err_known, 'revoke() of any other value gets the same error');
 
 $standby->stop;
 $primary->stop;

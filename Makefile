@@ -7,6 +7,7 @@ OBJS = \
 	src/audit.o \
 	src/guard.o \
 	src/last_access.o \
+	src/login.o \
 	src/manage.o \
 	src/require_token.o \
 	src/roles.o \
@@ -25,7 +26,7 @@ DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql apitoken--1.1--1.1.1.sql apitoke
 	apitoken--1.2.sql
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
-REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only upgrade teardown
+REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only login upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
 # disable, delete and create

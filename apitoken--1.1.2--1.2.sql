@@ -75,3 +75,41 @@ COMMENT ON COLUMN @extschema@.tokens.previous_valid_until IS 'the value before t
 COMMENT ON COLUMN @extschema@.tokens.last_refused_at IS 'last time a valid secret of this token was refused (recorded at most every apitoken.last_access_interval); NULL = never';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_from IS 'client address of that refused use; NULL = none, or not over TCP/IP';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_reason IS 'why it was refused: disabled, expired, scope_denied, address_denied or lifetime_exceeded';
+
+/*
+ * Tokens as database identities (src/login.c).  login() is not SECURITY
+ * DEFINER: the role switch is PostgreSQL's own SET LOCAL ROLE, allowed
+ * only to a session user that may SET ROLE to the owner.  The helpers
+ * answer for the calling transaction only; PARALLEL RESTRICTED, because
+ * the login is the leader's.
+ */
+CREATE FUNCTION @extschema@.login(token text, scope text DEFAULT NULL,
+								  client_addr inet DEFAULT pg_catalog.inet_client_addr())
+RETURNS regrole
+	AS 'MODULE_PATHNAME', 'apitoken_login'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.login(text, text, inet) IS
+	'in a transaction block: checks the token as verify(token, scope, client_addr) does and runs the rest of the transaction as its owner, as SET LOCAL ROLE (the session user must be allowed to SET ROLE to it); 28000 if the token is not valid';
+
+CREATE FUNCTION @extschema@.current_token() RETURNS bigint
+	AS 'MODULE_PATHNAME', 'apitoken_current_token'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.current_token() IS
+	'id of the token apitoken.login() switched this transaction to, while current_user is its owner; otherwise NULL';
+
+CREATE FUNCTION @extschema@.current_scopes() RETURNS text[]
+	AS 'MODULE_PATHNAME', 'apitoken_current_scopes'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.current_scopes() IS
+	'scopes of the logged-in token (''{}'' = unrestricted), while current_user is its owner; otherwise NULL';
+
+CREATE FUNCTION @extschema@.has_scope(scope text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'apitoken_has_scope'
+	LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.has_scope(text) IS
+	'true if a token is logged in (apitoken.login()), current_user is its owner and it allows the scope (an unrestricted token allows every scope); for a policy, (SELECT apitoken.has_scope(...)) evaluates it once per statement';
+REVOKE ALL ON FUNCTION @extschema@.login(text, text, inet), @extschema@.current_token(),
+	@extschema@.current_scopes(), @extschema@.has_scope(text) FROM PUBLIC;
+-- tokens as database identities: anyone may present a token
+GRANT EXECUTE ON FUNCTION @extschema@.login(text, text, inet), @extschema@.current_token(),
+	@extschema@.current_scopes(), @extschema@.has_scope(text) TO PUBLIC;

@@ -13,6 +13,8 @@
  *   token_store.c    the per-backend cache of where tokens live
  *   verify.c         verify() and check(): request, probe, judgement
  *   last_access.c    the in-place write of last access, address packing
+ *   login.c          login(): a token as the identity of a transaction;
+ *                    current_token(), current_scopes(), has_scope()
  *   require_token.c  the require_token() trigger
  *   audit.c          the audit trigger
  *   token_codec.c, text_rules.c   pure C, no PostgreSQL: token format, names

@@ -96,8 +96,8 @@ apitoken_request_addr(TokenRequest *req)
  * Does a text[] of scopes allow the requested scope?  Empty =
  * unrestricted; a NULL scope (none requested) is allowed only by that.
  */
-static bool
-scope_allowed(ArrayType *scopes, text *scope)
+bool
+apitoken_scope_allowed(ArrayType *scopes, text *scope)
 {
 	Datum	   *elems;
 	bool	   *nulls;
@@ -249,7 +249,7 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 		{
 			Datum		scopes = slot_getattr(slot, apitoken_store.att_scopes, &isnull);
 
-			if (!isnull && !scope_allowed(DatumGetArrayTypeP(scopes), req->scope))
+			if (!isnull && !apitoken_scope_allowed(DatumGetArrayTypeP(scopes), req->scope))
 				result->state = TOKEN_SCOPE_DENIED;
 		}
 		if (result->state == TOKEN_VALID && apitoken_store.has_v11_columns)
@@ -287,6 +287,7 @@ apitoken_find_token(TokenRequest *req, TokenLookup *result)
 	result->state = TOKEN_MALFORMED;
 	result->id = 0;
 	result->owner = InvalidOid;
+	result->scopes = NULL;
 
 	if (apitoken_decode(req->text, req->len, &prefix_len) != APITOKEN_OK)
 		return;
@@ -331,6 +332,15 @@ apitoken_find_token(TokenRequest *req, TokenLookup *result)
 		result->id = DatumGetInt64(slot_getattr(slot, apitoken_store.att_id, &isnull));
 		result->owner = DatumGetObjectId(slot_getattr(slot, apitoken_store.att_owner, &isnull));
 		judge_token(slot, req, now, result);
+		if (result->state == TOKEN_VALID && req->want_scopes &&
+			apitoken_store.has_v11_columns)
+		{
+			Datum		scopes = slot_getattr(slot, apitoken_store.att_scopes, &isnull);
+
+			/* copied: the slot's tuple lives in the shared buffer */
+			if (!isnull)
+				result->scopes = DatumGetArrayTypePCopy(scopes);
+		}
 		if (result->state == TOKEN_VALID && req->record)
 			apitoken_record_access(rel, slot, now, req);
 		break;
@@ -352,6 +362,7 @@ apitoken_init_request(TokenRequest *req, text *token, bool record)
 	req->text = VARDATA_ANY(token);
 	req->len = VARSIZE_ANY_EXHDR(token);
 	req->record = record;
+	req->want_scopes = false;
 	req->scope = NULL;
 	req->unrestricted_only = false;
 	req->addr_given = false;
@@ -362,8 +373,8 @@ apitoken_init_request(TokenRequest *req, text *token, bool record)
  * Fill a request from (token, scope, client_addr) arguments, any of which
  * may be NULL; returns false for a NULL token.
  */
-static bool
-request_from_args(FunctionCallInfo fcinfo, TokenRequest *req, bool record)
+bool
+apitoken_request_from_args(FunctionCallInfo fcinfo, TokenRequest *req, bool record)
 {
 	if (PG_ARGISNULL(0))
 		return false;
@@ -389,7 +400,7 @@ apitoken_verify_scoped(PG_FUNCTION_ARGS)
 	TokenRequest req;
 	TokenLookup result;
 
-	if (!request_from_args(fcinfo, &req, true))
+	if (!apitoken_request_from_args(fcinfo, &req, true))
 		PG_RETURN_NULL();
 	apitoken_find_token(&req, &result);
 	if (result.state != TOKEN_VALID)
@@ -429,7 +440,7 @@ apitoken_check(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 
-	if (request_from_args(fcinfo, &req, false))
+	if (apitoken_request_from_args(fcinfo, &req, false))
 		apitoken_find_token(&req, &result);
 	else
 		result.state = TOKEN_MALFORMED;

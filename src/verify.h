@@ -2,7 +2,8 @@
  *
  * verify.h
  *	  The read path's request and answer (verify.c), shared with the
- *	  last-access write (last_access.c) and require_token() (require_token.c).
+ *	  last-access write (last_access.c), require_token() (require_token.c)
+ *	  and login() (login.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -12,6 +13,8 @@
 #include "postgres.h"
 
 #include "executor/tuptable.h"
+#include "fmgr.h"
+#include "utils/array.h"
 #include "utils/inet.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
@@ -40,6 +43,7 @@ typedef struct TokenRequest
 	const char *text;
 	size_t		len;
 	bool		record;			/* record last access if valid */
+	bool		want_scopes;	/* copy a valid token's scopes (login()) */
 	text	   *scope;			/* required scope, or NULL for none */
 	bool		unrestricted_only;	/* with no scope: refuse scoped tokens */
 	bool		addr_given;		/* the caller passed a client address */
@@ -51,12 +55,17 @@ typedef struct TokenLookup
 	TokenState	state;
 	int64		id;				/* set when the secret matched */
 	Oid			owner;			/* likewise */
+	ArrayType  *scopes;			/* with want_scopes: a valid token's scopes,
+								 * palloc'd; NULL = unrestricted */
 } TokenLookup;
 
 /* verify.c */
 extern void apitoken_init_request(TokenRequest *req, text *token, bool record);
 extern void apitoken_find_token(TokenRequest *req, TokenLookup *result);
 extern inet *apitoken_request_addr(TokenRequest *req);
+extern bool apitoken_request_from_args(FunctionCallInfo fcinfo, TokenRequest *req,
+									   bool record);
+extern bool apitoken_scope_allowed(ArrayType *scopes, text *scope);
 
 /* last_access.c */
 extern void apitoken_record_access(Relation rel, TupleTableSlot *slot,

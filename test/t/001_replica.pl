@@ -128,6 +128,37 @@ is( $standby->safe_psql('postgres',
 	$primary->safe_psql('postgres', "SELECT count(*) FROM apitoken.token_store"),
 	'standby and primary have the same number of tokens');
 
+# login() on the standby: a hot standby's transactions are read-only, and
+# SET LOCAL ROLE works there; login() switches, the helpers answer, the
+# transaction ends as the gateway, and nothing is written
+$primary->safe_psql('postgres', q{
+	CREATE ROLE gateway LOGIN NOINHERIT;
+	GRANT alice TO gateway;
+});
+$primary->wait_for_catchup($standby);
+$log_offset = -s $standby->logfile;
+($ret, $stdout, $stderr) = $standby->psql('postgres', qq{
+	SET apitoken.last_access_interval = 0;
+	BEGIN;
+	SELECT apitoken.login('$keep');
+	SELECT current_user, apitoken.current_token(), apitoken.has_scope('any');
+	COMMIT;
+	SELECT current_user, apitoken.current_token() IS NULL;
+}, extra_params => [ '-U', 'gateway', '-At' ], on_error_stop => 1);
+is($ret, 0, 'login() succeeds on the standby') or diag($stderr);
+is($stdout, "alice\nalice|$keep_id|t\ngateway|t",
+	'on the standby the transaction runs as the owner, with its token, and ends as the gateway');
+($ret, $stdout, $stderr) = $standby->psql('postgres', qq{
+	BEGIN;
+	SELECT apitoken.login('$dis');
+}, extra_params => [ '-U', 'gateway', '-At' ], on_error_stop => 1);
+like($stderr, qr/invalid API token/, 'a disabled token is refused by login() on the standby');
+ok(!$standby->log_contains(qr/PANIC|FATAL|cannot execute/, $log_offset),
+	'login() wrote nothing on the standby');
+is( $standby->safe_psql('postgres',
+		"SELECT last_access IS NULL FROM apitoken.tokens WHERE id = $keep_id"),
+	't', 'the standby recorded no last_access for login() either');
+
 $standby->stop;
 $primary->stop;
 

@@ -290,6 +290,56 @@ is(count_hits($log, @needles), 0,
 is(count_hits($err4, @needles), 0,
 	'round 3: no failing-row detail shows a hash to the superuser');
 
+# --- round 4: login(), with the token as a literal in the statement -------
+# The README tells applications to bind the value; a literal is what a DBA
+# types in psql.  log_min_error_statement = error would log the statement
+# of every error; login() sends its own errors, and the role check's,
+# without it.  Every path: outside a transaction block, a refused value,
+# a malformed one, an owner the session may not become, and a success.
+$node->safe_psql('postgres', q{
+	CREATE ROLE gateway LOGIN NOINHERIT;
+	CREATE ROLE dave;
+	GRANT alice TO gateway;
+});
+my ($login_ok, $login_off, $login_dave) = map {
+	$node->safe_psql('postgres', qq{SELECT token FROM apitoken.create('$_->[0]', owner => '$_->[1]')})
+} ([ 'login-ok', 'alice' ], [ 'login-off', 'alice' ], [ 'login-dave', 'dave' ]);
+$node->safe_psql('postgres', q{SELECT apitoken.disable(id) FROM apitoken.tokens WHERE name = 'login-off'});
+my $login_bad = substr($login_ok, 0, -1) . (substr($login_ok, -1) eq 'A' ? 'B' : 'A');
+$offset = -s $node->logfile;
+my %login_paths = (
+	'outside a transaction block' => [ "SELECT apitoken.login('$login_ok')", qr/can only be used in a transaction block/ ],
+	'disabled'      => [ "BEGIN; SELECT apitoken.login('$login_off'); COMMIT;", qr/invalid API token/ ],
+	'bad checksum'  => [ "BEGIN; SELECT apitoken.login('$login_bad'); COMMIT;", qr/invalid API token/ ],
+	'not permitted' => [ "BEGIN; SELECT apitoken.login('$login_dave'); COMMIT;", qr/permission denied to set role "dave"/ ],
+	'valid'         => [ "BEGIN; SELECT apitoken.login('$login_ok'); SELECT current_user; COMMIT;", undef ]);
+for my $path (sort keys %login_paths)
+{
+	my ($sql, $err_re) = @{ $login_paths{$path} };
+	my ($ret, $out, $err) = $node->psql('postgres', $sql,
+		extra_params => [ '-U', 'gateway', '-At' ], on_error_stop => 1);
+	if (defined $err_re)
+	{
+		like($err, $err_re, "round 4: login() $path is refused");
+	}
+	else
+	{
+		is($ret, 0, "round 4: login() $path runs") or diag($err);
+		like($out, qr/^alice$/m, 'round 4: and switches to the owner');
+	}
+}
+$node->safe_psql('postgres', 'SELECT 1');
+$log = slurp_file($node->logfile, $offset);
+for my $re (qr/ERROR:  25P01: apitoken\.login\(\) can only be used in a transaction block/,
+	qr/ERROR:  28000: invalid API token/,
+	qr/ERROR:  42501: permission denied to set role "dave"/)
+{
+	like($log, $re, "round 4: log has $re");
+}
+unlike($log, qr/STATEMENT:.*apitoken\.login/, 'round 4: no login() statement is logged with its error');
+is(count_hits($log, needles($login_ok, $login_off, $login_dave, $login_bad)), 0,
+	'round 4: no token value, secret body or hash in the server log');
+
 $node->stop;
 
 # the whole log, both rounds and setup, one last time

@@ -36,6 +36,6 @@ CREATE ROLE app_gateway LOGIN NOINHERIT;
 -- protect the table with RLS on token identities
 ALTER TABLE app.orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY orders_read ON app.orders FOR SELECT
-	USING (owner = current_user::regrole AND apitoken.has_scope('orders:read'));
+	USING (owner = current_user::regrole AND (SELECT apitoken.has_scope('orders:read')));
 CREATE POLICY orders_write ON app.orders FOR INSERT
-	WITH CHECK (owner = current_user::regrole AND apitoken.has_scope('orders:write'));
+	WITH CHECK (owner = current_user::regrole AND (SELECT apitoken.has_scope('orders:write')));

@@ -140,25 +140,27 @@ def judge_rows(owner, answer, db_owner, label):
 
 def phase_refusals(su):
     v = {n: t[1] for n, t in tokens.items()}
-    cases = [
-        ("no header", "GET", dict(), 401),
-        ("Basic scheme", "GET", dict(header="Basic YWxpY2U6eA=="), 401),
-        ("garbled header", "GET", dict(header="Bearer two words"), 401),
-        ("empty bearer", "GET", dict(header="Bearer "), 401),
-        ("malformed token", "GET", dict(token="not-a-token"), 401),
-        ("unknown token", "GET", dict(token=v["bob-unknown"]), 401),
-        ("disabled token", "GET", dict(token=v["bob-disabled"]), 401),
-        ("expired token", "GET", dict(token=v["bob-expired"]), 401),
-        ("scope refused", "POST", dict(token=v["alice-read"], body={"item": "x"}), 403),
-        ("address refused", "GET", dict(token=v["alice-far"]), 403),
-        ("owner not served by the gateway", "GET", dict(token=v["carol"]), 403),
-        ("unknown path", "GET", dict(token=v["alice"]), 404),
+    cases = [  # label, method, request, status, the answer's "error"
+        ("no header", "GET", dict(), 401, "invalid_request"),
+        ("Basic scheme", "GET", dict(header="Basic YWxpY2U6eA=="), 401, "invalid_request"),
+        ("garbled header", "GET", dict(header="Bearer two words"), 401, "invalid_request"),
+        ("empty bearer", "GET", dict(header="Bearer "), 401, "invalid_request"),
+        ("malformed token", "GET", dict(token="not-a-token"), 401, "invalid_token"),
+        ("unknown token", "GET", dict(token=v["bob-unknown"]), 401, "invalid_token"),
+        ("disabled token", "GET", dict(token=v["bob-disabled"]), 401, "invalid_token"),
+        ("expired token", "GET", dict(token=v["bob-expired"]), 401, "invalid_token"),
+        ("scope refused", "POST", dict(token=v["alice-read"], body={"item": "x"}), 403,
+         "insufficient_scope"),
+        ("address refused", "GET", dict(token=v["alice-far"]), 403, "address_denied"),
+        ("owner not served by the gateway", "GET", dict(token=v["carol"]), 403, "forbidden"),
+        ("unknown path", "GET", dict(token=v["alice"]), 404, "not found"),
     ]
-    for label, method, kw, want in cases:
+    for label, method, kw, want, error in cases:
         path = "/nowhere" if label == "unknown path" else "/orders"
         status, answer = request(method, path, **kw)
         print("  %-32s %s %s -> %d %s" % (label, method, path, status, json.dumps(answer)))
-        expect(status == want, "%s: %d, expected %d" % (label, status, want))
+        expect(status == want and answer.get("error") == error,
+               "%s: %d %r, expected %d %s" % (label, status, answer, want, error))
     for label, name in (("scope orders:read", "alice-read"), ("allowed address", "alice-near")):
         status, answer = request("GET", "/orders", v[name])
         expect(status == 200, "%s: %d" % (label, status))
@@ -174,15 +176,20 @@ def phase_refusals(su):
         expect(status == 200, "%s's GET: %d" % (owner, status))
         if status == 200:
             ids = judge_rows(owner, answer, owners_of(su), owner + "'s GET")
-            expect(len(ids) == (5 if owner == "alice" else 3),
+            expect(len(ids) == (4 if owner == "alice" else 3),
                    "%s's GET: %d orders" % (owner, len(ids)))
             expect((new_id in ids) == (owner == "alice"), "%s's GET and alice's new order" % owner)
         print("  %-32s GET /orders -> %d, %d orders" % (owner, status, len(answer.get("orders", []))))
 
 
-def sqlstate_of(conn, sql, params=()):
+def sqlstate_of(conn, sql, params=(), block=True):
+    """the SQLSTATE sql fails with, in a transaction block or (block=False)
+    autocommit, or None"""
     try:
-        with conn.transaction():
+        if block:
+            with conn.transaction():
+                conn.execute(sql, params)
+        else:
             conn.execute(sql, params)
         return None
     except psycopg.Error as e:
@@ -210,7 +217,7 @@ def phase_gateway():
             expect(n == 0, "gateway as alice without login(): %d rows" % n)
         st = sqlstate_of(gw, "SET LOCAL ROLE alice; INSERT INTO app.orders (item) VALUES ('x')")
         expect(st == "42501", "gateway inserting as alice without login(): %s, expected 42501" % st)
-        st = sqlstate_of(gw, "SELECT apitoken.login(%s)", (alice,))
+        st = sqlstate_of(gw, "SELECT apitoken.login(%s)", (alice,), block=False)
         expect(st == "25P01", "login() outside a transaction block: %s, expected 25P01" % st)
         with gw.transaction(force_rollback=True):
             row = gw.execute("SELECT apitoken.login(%s, 'orders:read', '127.0.0.1')::text, "
@@ -219,7 +226,7 @@ def phase_gateway():
             expect(row == ("alice", "alice", tokens["alice"][0], True),
                    "login(alice): %r" % (row,))
             n = gw.execute("SELECT count(*) FROM app.orders").fetchone()[0]
-            expect(n == 5, "alice after login(): %d rows" % n)
+            expect(n == 4, "alice after login(): %d rows" % n)
             gw.execute("SET LOCAL ROLE bob")
             row = gw.execute("SELECT apitoken.current_token(), apitoken.has_scope('orders:read'), "
                              "(SELECT count(*) FROM app.orders)").fetchone()

@@ -22,12 +22,14 @@ DB=apitoken_http
 # common.sh's cleanup stops the cluster on exit; the HTTP server and
 # pgbouncer go first
 SERVER_PID=""
+SERVER_JOB=""
 stop_servers() {
 	if [ -n "$SERVER_PID" ]; then
 		kill "$SERVER_PID" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$SERVER_PID" 2>/dev/null
 	fi
+	[ -n "$SERVER_JOB" ] && wait "$SERVER_JOB" 2>/dev/null
 	stop_bouncer
 }
 cleanup_on_exit stop_servers
@@ -60,7 +62,8 @@ SERVER_LOG=$DIR/server.log
 # as_pg runs it in a subshell: the PID written by the server itself is the
 # one to stop
 as_pg sh -c 'echo $$ >"$1"; exec /usr/bin/python3 "$2" --dsn "$3" --listen 127.0.0.1 --port "$4" --pool-size 8 >"$5" 2>&1' \
-	sh "$DIR/server.pid" "$DIR/server.py" "$GATEWAY_DSN" "$HTTP_PORT" "$SERVER_LOG" &
+	sh "$DIR/server.pid" "$DIR/server.py" "$GATEWAY_DSN" "$HTTP_PORT" "$SERVER_LOG" 2>/dev/null &
+SERVER_JOB=$!
 ready=0
 for _ in $(seq 100); do
 	[ -z "$SERVER_PID" ] && [ -s "$DIR/server.pid" ] && SERVER_PID=$(cat "$DIR/server.pid")
@@ -87,7 +90,7 @@ as_pg /usr/bin/python3 "$DIR/http_client.py" \
 # must not have seen a failing server connection
 server_errors=$(grep -c -E "error:|Traceback" "$SERVER_LOG" || true)
 bouncer_errors=$(grep -c -E "closing because: (server conn crashed|unclean server)" "$BOUNCER_LOG" || true)
-echo "server.py errors=$server_errors pgbouncer errors=$bouncer_errors, refusals logged by server.py: $(grep -c 'refused token' "$SERVER_LOG" || true)"
+echo "server.py errors=$server_errors pgbouncer errors=$bouncer_errors, refusals server.py logged: $(grep -c 'refused token' "$SERVER_LOG" || true)"
 if [ "$server_errors" != 0 ] || [ "$bouncer_errors" != 0 ]; then
 	grep -E -A5 "error:|Traceback" "$SERVER_LOG" | head -n 20 || true
 	grep -E "closing because" "$BOUNCER_LOG" | head -n 10 || true

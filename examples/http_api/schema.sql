@@ -15,7 +15,7 @@ CREATE SCHEMA app;
 
 CREATE TABLE app.orders (
 	id bigserial PRIMARY KEY,
-	owner regrole NOT NULL DEFAULT current_user::regrole,
+	owner regrole NOT NULL DEFAULT apitoken.caller(),
 	item text NOT NULL CHECK (item <> ''),
 	quantity integer NOT NULL DEFAULT 1 CHECK (quantity > 0),
 	created_at timestamptz NOT NULL DEFAULT now()
@@ -36,6 +36,6 @@ CREATE ROLE app_gateway LOGIN NOINHERIT;
 -- protect the table with RLS on token identities
 ALTER TABLE app.orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY orders_read ON app.orders FOR SELECT
-	USING (owner = current_user::regrole AND (SELECT apitoken.has_scope('orders:read')));
+	USING (owner = apitoken.caller() AND (SELECT apitoken.has_scope('orders:read')));
 CREATE POLICY orders_write ON app.orders FOR INSERT
-	WITH CHECK (owner = current_user::regrole AND (SELECT apitoken.has_scope('orders:write')));
+	WITH CHECK (owner = apitoken.caller() AND (SELECT apitoken.has_scope('orders:write')));

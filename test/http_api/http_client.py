@@ -7,7 +7,8 @@ transaction pooling mode.
    a garbled header, a malformed, an unknown (deleted), a disabled and an
    expired token: 401; a token without the scope, one not allowed from
    127.0.0.1, and one whose owner the gateway may not become: 403; the
-   owners' tokens: 200/201 with only the caller's rows.
+   owners' tokens (one of a role whose name needs quoting): 200/201 with
+   only the caller's rows.
 2. The gateway role itself, directly through pgbouncer: it reads nothing
    in schema app; SET ROLE to an owner without login() sees no row and may
    insert none (the policies want a scope of a logged-in token); login()
@@ -114,6 +115,7 @@ def setup(su):
     create(su, "alice-far", "alice", allowed_from=["10.0.0.0/8"])
     create(su, "alice-near", "alice", allowed_from=["127.0.0.0/8"])
     create(su, "carol", "carol")
+    create(su, "dave", '"Dave-Ops"')
     create(su, "bob-disabled", "bob", enabled=False)
     create(su, "bob-expired", "bob")
     su.execute("UPDATE apitoken.tokens SET expires_at = now() - interval '1 second' "
@@ -168,6 +170,14 @@ def phase_refusals(su):
             judge_rows("alice", answer, owners_of(su), label)
         print("  %-32s GET /orders -> %d, %d orders" % (label, status,
                                                        len(answer.get("orders", []))))
+    # an owner whose name needs quoting: regrole output quotes it
+    dave = '"Dave-Ops"'
+    status, answer = request("POST", "/orders", v["dave"], body={"item": "pen"})
+    expect(status == 201 and answer["order"]["owner"] == dave, "Dave-Ops's POST: %d %r" % (status, answer))
+    status, answer = request("GET", "/orders", v["dave"])
+    expect(status == 200 and len(judge_rows(dave, answer, owners_of(su), "Dave-Ops's GET")) == 1,
+           "Dave-Ops's GET: %d %r" % (status, answer))
+    print("  %-32s POST, GET /orders -> %d, %d orders" % ("Dave-Ops", status, len(answer.get("orders", []))))
     status, answer = request("POST", "/orders", v["alice"], body={"item": "book", "quantity": 2})
     expect(status == 201 and answer["order"]["owner"] == "alice", "alice's POST: %d %r" % (status, answer))
     new_id = answer.get("order", {}).get("id")

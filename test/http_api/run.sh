@@ -52,6 +52,9 @@ GRANT alice TO app_gateway;
 CREATE ROLE bob LOGIN IN ROLE app_users;
 GRANT bob TO app_gateway;
 CREATE ROLE carol LOGIN IN ROLE app_users;
+-- a name that is no plain identifier ('Dave-Ops'::regrole would fail)
+CREATE ROLE "Dave-Ops" LOGIN IN ROLE app_users;
+GRANT "Dave-Ops" TO app_gateway;
 SQL
 
 start_bouncer $DB $POOL_SIZE app_gateway || { echo "http_api: FAILED"; exit 1; }

@@ -43,7 +43,7 @@ from psycopg import errors
 from psycopg_pool import ConnectionPool
 
 # RFC 6750's b64token: a bearer credential is one such word
-BEARER = re.compile(r"Bearer +([A-Za-z0-9\-._~+/]+=*) *\Z")
+BEARER = re.compile(r"(?i:Bearer) +([A-Za-z0-9\-._~+/]+=*) *\Z")
 MAX_BODY = 64 * 1024
 
 
@@ -189,8 +189,9 @@ def main():
     # prepare_threshold=None: no server-side prepared statements, which
     # pgbouncer's transaction pooling (1.18) cannot follow across server
     # connections; bind parameters still go separately from the SQL text
-    Handler.pool = ConnectionPool(a.dsn, min_size=1, max_size=a.pool_size, open=True,
+    Handler.pool = ConnectionPool(a.dsn, min_size=1, max_size=a.pool_size, open=False,
                                   kwargs={"autocommit": True, "prepare_threshold": None})
+    Handler.pool.open(wait=True, timeout=10)   # fail now if the database is unreachable
     Handler.access_log = a.access_log
     httpd = ThreadingHTTPServer((a.listen, a.port), Handler)
     httpd.daemon_threads = True

@@ -56,7 +56,7 @@ PG_PROVE_FLAGS += -I test/perl
 
 # The stages that start their own clusters or need none (scripts/test.sh
 # runs installcheck against its cluster, then these).
-.PHONY: help fuzzcheck memcheck clientcheck loadcheck
+.PHONY: help fuzzcheck memcheck clientcheck httpcheck loadcheck
 help:
 	@echo 'make                build apitoken.so'
 	@echo 'make install        install it and the SQL scripts (needs root)'
@@ -65,6 +65,7 @@ help:
 	@echo 'make fuzzcheck      unit tests and libFuzzer for the pure C (FUZZ_SECONDS per target)'
 	@echo 'make memcheck       the pg_regress suites against a server under valgrind memcheck'
 	@echo 'make clientcheck    psycopg 3 through pgbouncer in transaction pooling mode'
+	@echo 'make httpcheck      examples/http_api over pgbouncer, judged through real HTTP requests'
 	@echo 'make loadcheck      pgbench, 32 clients, mixed operations, every answer judged'
 	@echo 'bash scripts/test.sh   all of them on throwaway clusters, after installing what they need'
 fuzzcheck:
@@ -73,5 +74,7 @@ memcheck:
 	bash test/memcheck/run.sh
 clientcheck:
 	bash test/client/run.sh
+httpcheck:
+	bash test/http_api/run.sh
 loadcheck:
 	bash test/load/run.sh

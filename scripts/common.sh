@@ -11,7 +11,13 @@
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$REPO/scripts/deps.sh"
-PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+# PG_CONFIG in the environment picks another install of that major (e.g. a
+# private copy under /opt); by default, Debian's
+if [ -n "${PG_CONFIG:-}" ]; then
+	PGBIN=$("$PG_CONFIG" --bindir)
+else
+	PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+fi
 export PG_CONFIG=$PGBIN/pg_config
 CLEANUP_DIRS=()
 CLUSTER_DATA=""
@@ -167,4 +173,70 @@ work_copy() {
 	WORK=$TMPDIR_MADE
 	tar -C "$REPO" --exclude=.git -cf - . | tar -C "$WORK" -xf -
 	if [ "$(id -u)" -eq 0 ]; then chown -R postgres: "$WORK"; fi
+}
+
+# the first free port for a stage's own servers (pgbouncer, an HTTP
+# server), from APITOKEN_AUX_PORT_BASE (default: the cluster's port + 1)
+aux_port() {
+	free_port "${1:-${APITOKEN_AUX_PORT_BASE:-$((PGPORT + 1))}}"
+}
+
+# start Debian's pgbouncer on 127.0.0.1, as the cluster user, in
+# transaction pooling mode, in front of database $1 of the throwaway
+# cluster (which must listen on 127.0.0.1), with $2 server connections per
+# user, trust authentication (local testing only), for users $3...; sets
+# BOUNCER_PORT and BOUNCER_LOG.  The script's exit hook must call
+# stop_bouncer.
+BOUNCER_PID=""
+start_bouncer() {
+	local db=$1 pool=$2 dir u ready=0
+	shift 2
+	make_tempdir
+	dir=$TMPDIR_MADE
+	BOUNCER_PORT=$(aux_port)
+	BOUNCER_LOG=$dir/pgbouncer.log
+	cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+$db = host=127.0.0.1 port=$PGPORT dbname=$db
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = $pool
+min_pool_size = 0
+reserve_pool_size = 0
+max_client_conn = 50
+logfile = $BOUNCER_LOG
+pidfile = $dir/pgbouncer.pid
+INI
+	: >"$dir/userlist.txt"
+	for u; do printf '"%s" ""\n' "$u" >>"$dir/userlist.txt"; done
+	if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"/*; fi
+	as_pg /usr/sbin/pgbouncer -d -q "$dir/pgbouncer.ini"
+	for _ in $(seq 100); do [ -s "$dir/pgbouncer.pid" ] && break; sleep 0.1; done
+	BOUNCER_PID=$(cat "$dir/pgbouncer.pid" 2>/dev/null || true)
+	for _ in $(seq 100); do
+		if as_pg psql -X -q -h 127.0.0.1 -p "$BOUNCER_PORT" -U "$1" -d "$db" -c 'SELECT 1' >/dev/null 2>&1; then
+			ready=1
+			break
+		fi
+		sleep 0.1
+	done
+	if [ $ready -ne 1 ]; then
+		tail -n 30 "$BOUNCER_LOG" 2>/dev/null || true
+		echo "pgbouncer did not come up on 127.0.0.1:$BOUNCER_PORT" >&2
+		return 1
+	fi
+}
+
+# stop pgbouncer if start_bouncer started it
+stop_bouncer() {
+	if [ -n "$BOUNCER_PID" ]; then
+		kill "$BOUNCER_PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$BOUNCER_PID" 2>/dev/null || break; sleep 0.1; done
+	fi
 }

@@ -45,7 +45,7 @@ deps_packages() {
 		regress) out+=(libipc-run-perl postgresql-"$PG_MAJOR"-cron python3-psycopg) ;;
 		fuzz) out+=(gcc clang libclang-rt-dev) ;;
 		memcheck) out+=(valgrind) ;;
-		client) out+=(pgbouncer python3-psycopg) ;;
+		client) out+=(pgbouncer python3-psycopg python3-psycopg-pool) ;;
 		bench) out+=(gnuplot-nox python3) ;;
 		package) out+=(build-essential debhelper dpkg-dev lintian libsodium-dev postgresql-all postgresql-server-dev-all) ;;
 		test) out+=($(deps_packages build regress fuzz memcheck client)) ;;

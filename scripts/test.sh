@@ -6,7 +6,8 @@
 # throwaway cluster and runs every suite: pg_regress (sql/), isolation
 # (test/isolation), TAP (test/t) through `make installcheck`, then the
 # stand-alone stages under test/ (fuzzing, the regression suites under
-# valgrind memcheck, a real client through pgbouncer, a pgbench load).
+# valgrind memcheck, a real client through pgbouncer, the example HTTP API
+# through pgbouncer, a pgbench load).
 # Prints "N passed, M failed" and exits non-zero on any failure.
 #
 #   APITOKEN_USE_INSTALLED=1  build and install nothing: test the apitoken
@@ -19,7 +20,11 @@
 #                      last line says "(skipped: fuzzcheck)"; never counted
 #                      as passed
 #   APITOKEN_PORT_BASE  first port tried for clusters (default 54329)
-#   PG_MAJOR, FUZZ_SECONDS, CLIENT_SECONDS, LOAD_SECONDS: see deps.sh and
+#   APITOKEN_AUX_PORT_BASE  first port tried for the stages' pgbouncer and
+#                      HTTP server (default: the cluster's port + 1)
+#   PG_CONFIG          another install of PostgreSQL $PG_MAJOR to build for
+#                      and run (default: Debian's, /usr/lib/postgresql)
+#   PG_MAJOR, FUZZ_SECONDS, CLIENT_SECONDS, HTTP_REQUESTS, LOAD_SECONDS: see deps.sh and
 #                      the stages' run.sh
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -67,7 +72,7 @@ installcheck() {
 
 stage "regression, isolation and TAP suites (make installcheck)" installcheck
 
-for target in fuzzcheck memcheck clientcheck loadcheck; do
+for target in fuzzcheck memcheck clientcheck httpcheck loadcheck; do
 	if [ "$target" = fuzzcheck ] && [ "${APITOKEN_SKIP_FUZZ:-0}" = 1 ]; then
 		echo
 		echo "--- make fuzzcheck: skipped (APITOKEN_SKIP_FUZZ=1: the codec fuzzing needs no PostgreSQL and runs on the host)"

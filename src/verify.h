@@ -51,6 +51,9 @@ typedef struct TokenLookup
 	TokenState	state;
 	int64		id;				/* set when the secret matched */
 	Oid			owner;			/* likewise */
+	bool		previous;		/* it matched the previous value (1.2) */
+	TimestampTz valid_until;	/* TOKEN_VALID: the value works until then
+								 * (DT_NOEND: no end) */
 } TokenLookup;
 
 /* verify.c */

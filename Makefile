@@ -25,11 +25,11 @@ DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql apitoken--1.1--1.1.1.sql apitoke
 	apitoken--1.2.sql
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
-REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only upgrade teardown
+REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only rotation upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
 # disable, delete and create
-ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable lock_refused last_access_update first_tokens upgrade_verify
+ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable lock_refused last_access_update first_tokens regenerate_grace upgrade_verify
 ISOLATION_OPTS = --inputdir=test/isolation
 
 # TAP tests (PostgreSQL::Test::Cluster): replica, crash, dump/restore, logs,

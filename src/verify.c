@@ -286,6 +286,29 @@ current_valid_until(TupleTableSlot *slot)
 }
 
 /*
+ * A row whose secret matched, as its current value (grace_end NULL) or its
+ * previous one (grace_end: prev_valid_until): judge it, say until when it
+ * works if it is valid (the expiry, or the end of the grace), and record
+ * last access if the request asks for it.  Whatever else a valid match
+ * hands back belongs here too, so that both values give the same answer.
+ */
+static void
+judge_match(Relation rel, TupleTableSlot *slot, TokenRequest *req,
+			TimestampTz now, const TimestampTz *grace_end, TokenLookup *result)
+{
+	bool		isnull;
+
+	result->id = DatumGetInt64(slot_getattr(slot, apitoken_store.att_id, &isnull));
+	result->owner = DatumGetObjectId(slot_getattr(slot, apitoken_store.att_owner, &isnull));
+	judge_token(slot, req, now, result);
+	if (result->state != TOKEN_VALID)
+		return;
+	result->valid_until = grace_end ? *grace_end : current_valid_until(slot);
+	if (req->record)
+		apitoken_record_access(rel, slot, now, req);
+}
+
+/*
  * After the current values missed: is the presented value (hash, and key
  * as the index's bytea) the previous value of a token whose grace period
  * has not ended?  Probes the partial btree on prev_hash with the caller's
@@ -319,7 +342,7 @@ find_previous(Relation rel, Snapshot snapshot, TupleTableSlot *slot,
 		Datum		value = slot_getattr(slot, apitoken_store.att_prev_hash, &isnull);
 		bytea	   *stored;
 		TimestampTz now;
-		TimestampTz until;
+		TimestampTz grace_end;
 
 		if (isnull)
 			continue;
@@ -332,17 +355,9 @@ find_previous(Relation rel, Snapshot snapshot, TupleTableSlot *slot,
 		value = slot_getattr(slot, apitoken_store.att_prev_valid_until, &isnull);
 		if (isnull || DatumGetTimestampTz(value) <= now)
 			break;				/* its grace period is over: unknown */
-		until = DatumGetTimestampTz(value);
-		result->id = DatumGetInt64(slot_getattr(slot, apitoken_store.att_id, &isnull));
-		result->owner = DatumGetObjectId(slot_getattr(slot, apitoken_store.att_owner, &isnull));
+		grace_end = DatumGetTimestampTz(value);
 		result->previous = true;
-		judge_token(slot, req, now, result);
-		if (result->state == TOKEN_VALID)
-		{
-			result->valid_until = until;
-			if (req->record)
-				apitoken_record_access(rel, slot, now, req);
-		}
+		judge_match(rel, slot, req, now, &grace_end, result);
 		break;
 	}
 
@@ -422,15 +437,7 @@ apitoken_find_token(TokenRequest *req, TokenLookup *result)
 
 		now = GetCurrentTimestamp();
 		matched = true;
-		result->id = DatumGetInt64(slot_getattr(slot, apitoken_store.att_id, &isnull));
-		result->owner = DatumGetObjectId(slot_getattr(slot, apitoken_store.att_owner, &isnull));
-		judge_token(slot, req, now, result);
-		if (result->state == TOKEN_VALID)
-		{
-			result->valid_until = current_valid_until(slot);
-			if (req->record)
-				apitoken_record_access(rel, slot, now, req);
-		}
+		judge_match(rel, slot, req, now, NULL, result);
 		break;
 	}
 

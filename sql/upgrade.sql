@@ -118,6 +118,10 @@ SELECT status FROM apitoken.check(:'gone_tok');
 SET ROLE regress_alice;
 SELECT string_agg(name, ',' ORDER BY name) = :'alice_sees_before' AS alice_sees_the_same FROM apitoken.tokens;
 RESET ROLE;
+-- a token 1.0 made rotates with a grace period: both values verify
+SELECT apitoken.regenerate(:used, '1 hour') AS used_new \gset
+SELECT apitoken.verify(:'used_tok') AS previous_value, apitoken.verify(:'used_new') AS new_value;
+SELECT status, valid_until IS NOT NULL AS until_grace_end FROM apitoken.check(:'used_tok');
 
 -- the catalog of the upgraded extension ...
 CREATE TABLE upgrade_catalog (path text, item text);

@@ -28,12 +28,12 @@ DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql apitoken--1.1--1.1.1.sql apitoke
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
 REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners \
-	attack_review verify_only login notify_expiring revoke refused upgrade teardown
+	attack_review verify_only login notify_expiring revoke refused rotation upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
 # disable, delete, create and revoke; expiry notices as a listener hears them
 ISOLATION = regenerate disable_delete create_unique no_lock_wait mass_disable lock_refused last_access_update \
-	first_tokens expiry_notices revoke_regenerate upgrade_verify
+	first_tokens expiry_notices revoke_regenerate regenerate_grace upgrade_verify
 ISOLATION_OPTS = --inputdir=test/isolation
 
 # TAP tests (PostgreSQL::Test::Cluster): replica, crash, dump/restore, logs,

@@ -66,12 +66,13 @@ SELECT t.id,
 	   t.scopes,
 	   t.allowed_from,
 	   @extschema@.unpack_addr(t.last_access_from_raw) AS last_access_from,
-	   t.prev_valid_until AS previous_valid_until,
+	   CASE WHEN t.prev_valid_until > pg_catalog.now() THEN t.prev_valid_until END
+		   AS previous_valid_until,
 	   NULLIF(t.last_refused_at, '-infinity'::timestamptz) AS last_refused_at,
 	   @extschema@.unpack_addr(t.last_refused_from_raw) AS last_refused_from,
 	   @extschema@.refusal_reason(t.last_refused_reason) AS last_refused_reason
   FROM @extschema@.token_store t;
-COMMENT ON COLUMN @extschema@.tokens.previous_valid_until IS 'the value before the last apitoken.regenerate(id, grace) verifies until then; NULL = none';
+COMMENT ON COLUMN @extschema@.tokens.previous_valid_until IS 'the value before the last apitoken.regenerate(id, grace) verifies until then; NULL = none, or its grace period is over';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_at IS 'last time a valid secret of this token was refused (recorded at most every apitoken.last_access_interval); NULL = never';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_from IS 'client address of that refused use; NULL = none, or not over TCP/IP';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_reason IS 'why it was refused: disabled, expired, scope_denied, address_denied or lifetime_exceeded';
@@ -214,6 +215,36 @@ REVOKE ALL ON FUNCTION @extschema@.send_expiry_notices(interval), @extschema@.no
 GRANT EXECUTE ON FUNCTION @extschema@.notify_expiring(interval) TO PUBLIC;
 
 /*
+ * Rotation with a grace period: regenerate(id, grace) keeps the replaced
+ * value verifying until then (the guard trigger and verify() in C),
+ * check() says until when a valid value works, the regenerate event
+ * records it.  Changed signatures and result types: dropped and created
+ * again, with their comments and privileges.
+ */
+DROP FUNCTION @extschema@.regenerate(bigint);
+CREATE FUNCTION @extschema@.regenerate(id bigint, grace interval DEFAULT NULL)
+RETURNS @extschema@.token
+	AS 'MODULE_PATHNAME', 'apitoken_regenerate'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.regenerate(bigint, interval) IS
+	'replaces a token''s value and returns the new one; the old value stops working when the transaction commits, or with a grace period (at most apitoken.max_lifetime, or 30 days) keeps working that much longer';
+
+DROP FUNCTION @extschema@.check(text);
+DROP FUNCTION @extschema@.check(text, text, inet);
+CREATE FUNCTION @extschema@.check(token text)
+RETURNS TABLE (token_id bigint, owner regrole, status text, valid_until timestamptz)
+	AS 'MODULE_PATHNAME', 'apitoken_check'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED ROWS 1;
+CREATE FUNCTION @extschema@.check(token text, scope text, client_addr inet DEFAULT pg_catalog.inet_client_addr())
+RETURNS TABLE (token_id bigint, owner regrole, status text, valid_until timestamptz)
+	AS 'MODULE_PATHNAME', 'apitoken_check'
+	LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1;
+COMMENT ON FUNCTION @extschema@.check(text) IS
+	'why a token does or does not verify: valid, malformed, unknown, orphaned, owner_mismatch, owner_disabled, disabled, expired, address_denied; valid_until: until when a valid value works (NULL = no end)';
+COMMENT ON FUNCTION @extschema@.check(text, text, inet) IS
+	'why a token does or does not verify for a scope and address: also scope_denied, address_denied; valid_until: until when a valid value works (NULL = no end)';
+
+/*
  * Leaked tokens: revoke(), the reason in the audit trail, search() by
  * refused use and by the lifetime policy.  record_event() takes the
  * reason of a revoke as a fifth argument; search() gains two filters at
@@ -250,7 +281,8 @@ BEGIN
 	ELSIF op = 'REGENERATE' THEN
 		act := 'regenerate';
 		det := pg_catalog.jsonb_build_object('hint',
-			pg_catalog.jsonb_build_object('old', old_row.hint, 'new', new_row.hint));
+			pg_catalog.jsonb_build_object('old', old_row.hint, 'new', new_row.hint),
+			'previous_valid_until', new_row.prev_valid_until);
 	ELSIF op = 'REVOKE' THEN
 		act := 'revoke';
 		det := pg_catalog.jsonb_build_object('reason', reason);
@@ -280,7 +312,7 @@ REVOKE ALL ON FUNCTION @extschema@.record_event(regrole, text, @extschema@.token
 COMMENT ON VIEW @extschema@.events IS
 	'audit trail: every create, update, regenerate, enable, disable, revoke and delete of the tokens you may see';
 COMMENT ON COLUMN @extschema@.events.action IS 'create, update, regenerate, enable, disable, revoke or delete';
-COMMENT ON COLUMN @extschema@.events.details IS 'create/delete: the token''s fields; update: {field: {old, new}}; regenerate: the old and new hint; revoke: {reason}';
+COMMENT ON COLUMN @extschema@.events.details IS 'create/delete: the token''s fields; update: {field: {old, new}}; regenerate: the old and new hint and until when the old value still works (previous_valid_until, null = not at all); revoke: {reason}';
 
 DROP FUNCTION @extschema@.search(text, regrole[], interval, regrole[], text);
 CREATE FUNCTION @extschema@.search(
@@ -347,10 +379,16 @@ CREATE FUNCTION @extschema@.revoke(token text, reason text DEFAULT NULL) RETURNS
 COMMENT ON FUNCTION @extschema@.revoke(text, text) IS
 	'disables the token a value belongs to (any role may: holding the value is enough), audited as revoke with the reason; returns whether it disabled one, and says nothing else';
 COMMENT ON FUNCTION @extschema@.check(text) IS
-	'why a token does or does not verify: valid, malformed, unknown, orphaned, owner_mismatch, owner_disabled, disabled, expired, lifetime_exceeded, address_denied';
+	'why a token does or does not verify: valid, malformed, unknown, orphaned, owner_mismatch, owner_disabled, disabled, expired, lifetime_exceeded, address_denied; valid_until: until when a valid value works (NULL = no end)';
 COMMENT ON FUNCTION @extschema@.check(text, text, inet) IS
-	'why a token does or does not verify for a scope and address: also scope_denied, address_denied, lifetime_exceeded';
+	'why a token does or does not verify for a scope and address: also scope_denied, address_denied, lifetime_exceeded; valid_until: until when a valid value works (NULL = no end)';
 
 -- revoke(): anyone holding a value may revoke it
 REVOKE ALL ON FUNCTION @extschema@.revoke(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.revoke(text, text) TO PUBLIC;
+
+-- rotation: privileges of the functions created again above
+REVOKE ALL ON FUNCTION @extschema@.regenerate(bigint, interval),
+	@extschema@.check(text), @extschema@.check(text, text, inet) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.regenerate(bigint, interval),
+	@extschema@.check(text), @extschema@.check(text, text, inet) TO PUBLIC;

@@ -281,7 +281,8 @@ SELECT t.id,
 	   t.scopes,
 	   t.allowed_from,
 	   @extschema@.unpack_addr(t.last_access_from_raw) AS last_access_from,
-	   t.prev_valid_until AS previous_valid_until,
+	   CASE WHEN t.prev_valid_until > pg_catalog.now() THEN t.prev_valid_until END
+		   AS previous_valid_until,
 	   NULLIF(t.last_refused_at, '-infinity'::timestamptz) AS last_refused_at,
 	   @extschema@.unpack_addr(t.last_refused_from_raw) AS last_refused_from,
 	   @extschema@.refusal_reason(t.last_refused_reason) AS last_refused_reason
@@ -304,7 +305,7 @@ COMMENT ON COLUMN @extschema@.tokens.hint IS 'non-secret start of the token valu
 COMMENT ON COLUMN @extschema@.tokens.scopes IS 'scopes the token may be used for (verify(token, scope)); empty = unrestricted';
 COMMENT ON COLUMN @extschema@.tokens.allowed_from IS 'networks the token may be used from; NULL = anywhere';
 COMMENT ON COLUMN @extschema@.tokens.last_access_from IS 'client address of the last recorded access; NULL = never, or not over TCP/IP';
-COMMENT ON COLUMN @extschema@.tokens.previous_valid_until IS 'the value before the last apitoken.regenerate(id, grace) verifies until then; NULL = none';
+COMMENT ON COLUMN @extschema@.tokens.previous_valid_until IS 'the value before the last apitoken.regenerate(id, grace) verifies until then; NULL = none, or its grace period is over';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_at IS 'last time a valid secret of this token was refused (recorded at most every apitoken.last_access_interval); NULL = never';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_from IS 'client address of that refused use; NULL = none, or not over TCP/IP';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_reason IS 'why it was refused: disabled, expired, scope_denied, address_denied or lifetime_exceeded';
@@ -367,7 +368,7 @@ COMMENT ON COLUMN @extschema@.events.token_name IS 'its name at the time';
 COMMENT ON COLUMN @extschema@.events.owner IS 'its owner';
 COMMENT ON COLUMN @extschema@.events.actor IS 'the role that made the change (current_user)';
 COMMENT ON COLUMN @extschema@.events.action IS 'create, update, regenerate, enable, disable, revoke or delete';
-COMMENT ON COLUMN @extschema@.events.details IS 'create/delete: the token''s fields; update: {field: {old, new}}; regenerate: the old and new hint; revoke: {reason}';
+COMMENT ON COLUMN @extschema@.events.details IS 'create/delete: the token''s fields; update: {field: {old, new}}; regenerate: the old and new hint and until when the old value still works (previous_valid_until, null = not at all); revoke: {reason}';
 
 -- Called only by the audit trigger, which runs it as the owner of
 -- event_store with the search path pinned to pg_catalog (see src/audit.c),
@@ -402,7 +403,8 @@ BEGIN
 	ELSIF op = 'REGENERATE' THEN
 		act := 'regenerate';
 		det := pg_catalog.jsonb_build_object('hint',
-			pg_catalog.jsonb_build_object('old', old_row.hint, 'new', new_row.hint));
+			pg_catalog.jsonb_build_object('old', old_row.hint, 'new', new_row.hint),
+			'previous_valid_until', new_row.prev_valid_until);
 	ELSIF op = 'REVOKE' THEN
 		act := 'revoke';
 		det := pg_catalog.jsonb_build_object('reason', reason);
@@ -453,11 +455,13 @@ RETURNS TABLE (id bigint, token @extschema@.token)
 	LANGUAGE C VOLATILE ROWS 1;
 COMMENT ON FUNCTION @extschema@.create(text, regrole, text, timestamptz, boolean, text[], cidr[]) IS
 	'creates an API token and returns its value, the only time it is shown; owner defaults to current_user (others: apitoken_admin only)';
-CREATE FUNCTION @extschema@.regenerate(id bigint) RETURNS @extschema@.token
+-- not STRICT: a NULL grace means none (a NULL id still gives NULL)
+CREATE FUNCTION @extschema@.regenerate(id bigint, grace interval DEFAULT NULL)
+RETURNS @extschema@.token
 	AS 'MODULE_PATHNAME', 'apitoken_regenerate'
-	LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION @extschema@.regenerate(bigint) IS
-	'replaces a token''s value and returns the new one; the old value stops working when the transaction commits';
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.regenerate(bigint, interval) IS
+	'replaces a token''s value and returns the new one; the old value stops working when the transaction commits, or with a grace period (at most apitoken.max_lifetime, or 30 days) keeps working that much longer';
 
 CREATE FUNCTION @extschema@.enable(VARIADIC ids bigint[]) RETURNS integer
 	LANGUAGE sql VOLATILE
@@ -609,11 +613,11 @@ COMMENT ON FUNCTION @extschema@.verify(@extschema@.token) IS
 	'owner of the token if it exists, is enabled, not expired and its owner exists; otherwise NULL';
 
 CREATE FUNCTION @extschema@.check(token text)
-RETURNS TABLE (token_id bigint, owner regrole, status text)
+RETURNS TABLE (token_id bigint, owner regrole, status text, valid_until timestamptz)
 	AS 'MODULE_PATHNAME', 'apitoken_check'
 	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED ROWS 1;
 COMMENT ON FUNCTION @extschema@.check(text) IS
-	'why a token does or does not verify: valid, malformed, unknown, disabled, expired or orphaned';
+	'why a token does or does not verify: valid, malformed, unknown, orphaned, owner_mismatch, owner_disabled, disabled, expired, lifetime_exceeded, address_denied; valid_until: until when a valid value works (NULL = no end)';
 
 CREATE FUNCTION @extschema@.require_token() RETURNS trigger
 	AS 'MODULE_PATHNAME', 'apitoken_require_token'
@@ -632,16 +636,14 @@ COMMENT ON FUNCTION @extschema@.verify(text, text, inet) IS
 	'owner of the token if it is valid, unrestricted or carrying the scope (NULL: any), and allowed from client_addr (default: the connection''s address); otherwise NULL';
 
 CREATE FUNCTION @extschema@.check(token text, scope text, client_addr inet DEFAULT pg_catalog.inet_client_addr())
-RETURNS TABLE (token_id bigint, owner regrole, status text)
+RETURNS TABLE (token_id bigint, owner regrole, status text, valid_until timestamptz)
 	AS 'MODULE_PATHNAME', 'apitoken_check'
 	LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 1;
 COMMENT ON FUNCTION @extschema@.check(text, text, inet) IS
-	'why a token does or does not verify for a scope and address: also scope_denied, address_denied';
+	'why a token does or does not verify for a scope and address: also scope_denied, address_denied, lifetime_exceeded; valid_until: until when a valid value works (NULL = no end)';
 
 COMMENT ON FUNCTION @extschema@.require_token() IS
 	'BEFORE INSERT OR UPDATE row trigger, arguments (token_column [, owner_column [, scope [, address_column]]]): rejects rows without a valid token allowing the scope (none given: only unrestricted tokens) (28000), stores its owner, clears the token';
-COMMENT ON FUNCTION @extschema@.check(text) IS
-	'why a token does or does not verify: valid, malformed, unknown, orphaned, owner_mismatch, owner_disabled, disabled, expired, address_denied';
 
 /*
  * Tokens as database identities (src/login.c).  login() is not SECURITY
@@ -779,10 +781,6 @@ CREATE FUNCTION @extschema@.revoke(token text, reason text DEFAULT NULL) RETURNS
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT;
 COMMENT ON FUNCTION @extschema@.revoke(text, text) IS
 	'disables the token a value belongs to (any role may: holding the value is enough), audited as revoke with the reason; returns whether it disabled one, and says nothing else';
-COMMENT ON FUNCTION @extschema@.check(text) IS
-	'why a token does or does not verify: valid, malformed, unknown, orphaned, owner_mismatch, owner_disabled, disabled, expired, lifetime_exceeded, address_denied';
-COMMENT ON FUNCTION @extschema@.check(text, text, inet) IS
-	'why a token does or does not verify for a scope and address: also scope_denied, address_denied, lifetime_exceeded';
 
 /*
  * Privileges.  Roles outside apitoken_user and apitoken_admin hold none on
@@ -825,7 +823,7 @@ GRANT EXECUTE ON FUNCTION
 	@extschema@.hint(@extschema@.token), @extschema@.caller(),
 	@extschema@.assert_manager(), @extschema@.assert_admin(),
 	@extschema@.create(text, regrole, text, timestamptz, boolean, text[], cidr[]),
-	@extschema@.regenerate(bigint),
+	@extschema@.regenerate(bigint, interval),
 	@extschema@.enable(bigint[]), @extschema@.disable(bigint[]),
 	@extschema@.verify(text), @extschema@.verify(@extschema@.token),
 	@extschema@.verify(text, text, inet),

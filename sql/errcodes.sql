@@ -50,6 +50,8 @@ SELECT case_name, o.*
 	('non-member disable',       'regress_eve',   format('SELECT apitoken.disable(%s)', :e1), NULL),
 	('non-member update',        'regress_eve',   format('UPDATE apitoken.tokens SET enabled = false WHERE id = %s', :e1), NULL),
 	('regenerate invisible',     'regress_alice', format('SELECT apitoken.regenerate(%s)', :e2), NULL),
+	('grace not positive',       'regress_alice', format('SELECT apitoken.regenerate(%s, %L)', :e1, '0'), NULL),
+	('grace beyond the cap',     'regress_alice', format('SELECT apitoken.regenerate(%s, %L)', :e1, '31 days'), NULL),
 	('direct insert',            'regress_alice', $q$INSERT INTO apitoken.tokens (name) VALUES ('x')$q$, NULL),
 	('owner change',             'regress_alice', format($f$UPDATE apitoken.tokens SET owner = 'regress_bob' WHERE id = %s$f$, :e1), NULL),
 	('owner change, superuser',  'postgres',      format($f$UPDATE apitoken.tokens SET owner = 'regress_bob' WHERE id = %s$f$, :e1), NULL),

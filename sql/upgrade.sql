@@ -132,6 +132,10 @@ SELECT apitoken.verify(:'exp_tok', NULL, '198.51.100.9') IS NULL AS expired_refu
 SELECT last_refused_at IS NOT NULL AS recorded, last_refused_from, last_refused_reason
   FROM apitoken.tokens WHERE name = 'expired';
 RESET apitoken.last_access_interval;
+-- a token 1.0 made rotates with a grace period: both values verify
+SELECT apitoken.regenerate(:used, '1 hour') AS used_new \gset
+SELECT apitoken.verify(:'used_tok') AS previous_value, apitoken.verify(:'used_new') AS new_value;
+SELECT status, valid_until IS NOT NULL AS until_grace_end FROM apitoken.check(:'used_tok');
 
 -- the catalog of the upgraded extension ...
 CREATE TABLE upgrade_catalog (path text, item text);

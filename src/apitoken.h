@@ -44,6 +44,8 @@ extern bool apitoken_verify_only;
 #define APITOKEN_SCOPE_MAX			64	/* characters per scope */
 #define APITOKEN_SCOPES_MAX			64	/* scopes per token */
 #define APITOKEN_NETWORKS_MAX		64	/* networks in allowed_from */
+#define APITOKEN_GRACE_MAX_DAYS		30	/* longest grace period of regenerate()
+										 * when apitoken.max_lifetime is 0 */
 
 /*
  * The statement create(), regenerate(), revoke() or the owner-name
@@ -68,6 +70,8 @@ typedef struct ApitokenInternalWrite
 	bytea	   *hash;			/* CREATE, REGENERATE: the new hash */
 	text	   *hint;			/* CREATE, REGENERATE: the new hint */
 	text	   *reason;			/* REVOKE: the reason given, or NULL */
+	bool		keep_previous;	/* REGENERATE: the replaced value stays valid */
+	TimestampTz previous_until; /* ... until then (a grace period) */
 } ApitokenInternalWrite;
 
 extern ApitokenInternalWrite *apitoken_internal_write;

@@ -31,7 +31,8 @@
  * record_event() with the hash set to NULL, and a regeneration is told by
  * the operation 'REGENERATE' worked out here: the call's plan holds the
  * rows as constants (debug_print_plan shows them), so they must not hold a
- * hash.  A database still at 1.1 gets the rows whole, as its
+ * hash.  From 1.2 on the previous value's hash (prev_hash) is set to NULL
+ * as well.  A database still at 1.1 gets the rows whole, as its
  * record_event() compares hashes.  From 1.2 on, record_event() takes a
  * fifth argument, the reason revoke() was given, and revoke()'s UPDATE is
  * the operation 'REVOKE'.
@@ -65,16 +66,17 @@ static SPIPlanPtr record_plan = NULL;
 static Oid	record_plan_rowtype = InvalidOid;
 static int	record_plan_nargs = 0;
 
-/* a copy of a row as a datum, with column att_hash NULL when it is > 0 */
+/* a copy of a row as a datum, with the nstrip columns strip[] set to NULL */
 static Datum
-row_datum(HeapTuple tuple, TupleDesc desc, int att_hash)
+row_datum(HeapTuple tuple, TupleDesc desc, int nstrip, int *strip)
 {
-	if (att_hash > 0)
+	if (nstrip > 0)
 	{
-		Datum		value = (Datum) 0;
-		bool		isnull = true;
+		Datum		values[2] = {(Datum) 0, (Datum) 0};
+		bool		nulls[2] = {true, true};
 
-		tuple = heap_modify_tuple_by_cols(tuple, desc, 1, &att_hash, &value, &isnull);
+		Assert(nstrip <= (int) lengthof(values));
+		tuple = heap_modify_tuple_by_cols(tuple, desc, nstrip, strip, values, nulls);
 	}
 	return heap_copy_tuple_as_datum(tuple, desc);
 }
@@ -108,6 +110,8 @@ apitoken_audit(PG_FUNCTION_ARGS)
 	Oid			actor = OidIsValid(apitoken_acting_role) ? apitoken_acting_role : GetUserId();
 	int			att_hash;
 	bool		strip_hash;
+	int			strip[2];
+	int			nstrip = 0;
 	Oid			save_userid;
 	int			save_sec_context;
 	int			save_nestlevel;
@@ -147,8 +151,13 @@ apitoken_audit(PG_FUNCTION_ARGS)
 		apitoken_refuse_if_verify_only();
 		op = "DELETE";
 	}
-	if (!strip_hash)
-		att_hash = 0;
+	/* the current hash, and from 1.2 on the previous one */
+	if (strip_hash)
+	{
+		strip[nstrip++] = att_hash;
+		if (SPI_fnumber(desc, "prev_hash") > 0)
+			strip[nstrip++] = SPI_fnumber(desc, "prev_hash");
+	}
 
 	rowtype = trigdata->tg_relation->rd_rel->reltype;
 	argtypes[0] = REGROLEOID;
@@ -170,13 +179,13 @@ apitoken_audit(PG_FUNCTION_ARGS)
 	{
 		args[2] = (Datum) 0;
 		argnulls[2] = 'n';
-		args[3] = row_datum(trigdata->tg_trigtuple, desc, att_hash);
+		args[3] = row_datum(trigdata->tg_trigtuple, desc, nstrip, strip);
 	}
 	else
 	{
-		args[2] = row_datum(trigdata->tg_trigtuple, desc, att_hash);
+		args[2] = row_datum(trigdata->tg_trigtuple, desc, nstrip, strip);
 		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-			args[3] = row_datum(trigdata->tg_newtuple, desc, att_hash);
+			args[3] = row_datum(trigdata->tg_newtuple, desc, nstrip, strip);
 		else
 		{
 			args[3] = (Datum) 0;

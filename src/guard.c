@@ -13,6 +13,9 @@
  * - the owner never changes; the columns only the extension maintains are
  *   written only by the statement create(), regenerate() or the backfill
  *   runs (apitoken_internal_write);
+ * - the previous value of a token (prev_hash, prev_valid_until) is written
+ *   only for regenerate() with a grace period, copied from the row's own
+ *   hash; disabling the token or changing its expiry ends it;
  * - last access and the last refused use are carried forward from the
  *   row as it is now, never compared: verify() writes them in place at
  *   any moment (a row from before 1.2 gets the refused-use columns, at
@@ -331,6 +334,103 @@ row_owner(HeapTuple tup, TupleDesc desc)
 	return DatumGetObjectId(d);
 }
 
+/* the value of column attname in a row (*isnull if NULL or missing) */
+static Datum
+row_value(HeapTuple tup, TupleDesc desc, const char *attname, bool *isnull)
+{
+	int			attnum = SPI_fnumber(desc, attname);
+
+	if (attnum <= 0)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+	return heap_getattr(tup, attnum, desc, isnull);
+}
+
+/*
+ * REGENERATE: with a grace period (w->keep_previous), the value being
+ * replaced becomes the previous value, valid until w->previous_until but
+ * never after the token's expiry, provided it works now (enabled, not
+ * expired): a value that was refused is not brought back.  Otherwise, or
+ * without a grace period, there is no previous value; either way an
+ * earlier one ends, so a token has at most one.  The hash is copied
+ * within the row here, never passed to or through a statement.  Nothing
+ * to do before 1.2 (no such columns).
+ */
+static void
+set_previous_value(RowEdits *edits, HeapTuple oldtup, TupleDesc desc,
+				   const ApitokenInternalWrite *w)
+{
+	bool		keep = w->keep_previous;
+	TimestampTz until = w->previous_until;
+	bool		isnull;
+	Datum		value = (Datum) 0;
+
+	if (SPI_fnumber(desc, "prev_hash") <= 0)
+		return;
+	if (keep)
+	{
+		value = row_value(oldtup, desc, "enabled", &isnull);
+		keep = !isnull && DatumGetBool(value);
+	}
+	if (keep)
+	{
+		value = row_value(oldtup, desc, "expires_at", &isnull);
+		if (!isnull && DatumGetTimestampTz(value) <= GetCurrentTimestamp())
+			keep = false;
+		else if (!isnull && DatumGetTimestampTz(value) < until)
+			until = DatumGetTimestampTz(value);
+	}
+	if (keep)
+	{
+		value = row_value(oldtup, desc, "hash", &isnull);
+		keep = !isnull;
+	}
+	if (keep)
+	{
+		edit_column(edits, desc, "prev_hash", value, false);
+		edit_column(edits, desc, "prev_valid_until", TimestampTzGetDatum(until), false);
+	}
+	else
+	{
+		edit_column(edits, desc, "prev_hash", (Datum) 0, true);
+		edit_column(edits, desc, "prev_valid_until", (Datum) 0, true);
+	}
+}
+
+/*
+ * Any other UPDATE: disabling the token or changing its expiry (to
+ * anything: an earlier, a later or no expiry) ends its previous value, and
+ * so does any change once the grace period is over, so that the row does
+ * not keep a spent hash.  Re-enabling never brings a previous value back.
+ */
+static void
+end_previous_value(RowEdits *edits, HeapTuple oldtup, HeapTuple newtup,
+				   TupleDesc desc)
+{
+	bool		isnull;
+	Datum		value;
+	bool		ends;
+
+	(void) row_value(oldtup, desc, "prev_hash", &isnull);
+	if (isnull)
+		return;
+	value = row_value(oldtup, desc, "prev_valid_until", &isnull);
+	ends = isnull || DatumGetTimestampTz(value) <= GetCurrentTimestamp() ||
+		column_changed(oldtup, newtup, desc, "expires_at", NULL);
+	if (!ends)
+	{
+		value = row_value(newtup, desc, "enabled", &isnull);
+		ends = isnull || !DatumGetBool(value);
+	}
+	if (ends)
+	{
+		edit_column(edits, desc, "prev_hash", (Datum) 0, true);
+		edit_column(edits, desc, "prev_valid_until", (Datum) 0, true);
+	}
+}
+
 /*
  * Raise 23502 for the first NOT NULL column that is null in the row:
  * PostgreSQL's own not-null error would print the whole row in its
@@ -423,7 +523,8 @@ apitoken_guard(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	static const char *const readonly_columns[] = {
 		"id", "created_by", "created_at", "hash", "hint",
-		"regenerated_at", "owner_name", "issued_in"
+		"regenerated_at", "owner_name", "issued_in",
+		"prev_hash", "prev_valid_until"
 	};
 	ApitokenInternalWrite *w = apitoken_internal_write;
 	HeapTuple	oldtup,
@@ -490,12 +591,14 @@ apitoken_guard(PG_FUNCTION_ARGS)
 								readonly_columns[i]),
 						 errhint("Only name, description, expires_at, enabled, scopes and allowed_from can be updated; use apitoken.regenerate() for a new value.")));
 		}
+		end_previous_value(&edits, oldtup, newtup, desc);
 	}
 	else if (w->kind == APITOKEN_WRITE_REGENERATE)
 	{
 		apitoken_check_issuer_power(GetUserId(), row_owner(oldtup, desc), "regenerate");
 		edit_column(&edits, desc, "hash", PointerGetDatum(w->hash), false);
 		edit_column(&edits, desc, "hint", PointerGetDatum(w->hint), false);
+		set_previous_value(&edits, oldtup, desc, w);
 	}
 	else if (w->kind == APITOKEN_WRITE_OWNER_NAMES)
 	{

@@ -49,6 +49,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -142,12 +143,15 @@ select_int8(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes,
  * the first row of its RETURNING list, or -1 if it touched no row.  With
  * processed NULL the statement stops after one row (SPI's row count, like
  * a LIMIT: create and regenerate touch one); otherwise it writes every row
- * it applies to and *processed says how many.  If the
+ * it applies to and *processed says how many.  With previous_until, a
+ * REGENERATE keeps the replaced value valid until then (the guard decides
+ * whether it can).  If the
  * statement fails, the token is wiped before the error propagates.
  */
 static int64
 run_internal_write(SPIPlanPtr plan, Datum *values, const char *nulls,
-				   ApitokenWriteKind kind, NewToken *tok, uint64 *processed)
+				   ApitokenWriteKind kind, NewToken *tok, uint64 *processed,
+				   const TimestampTz *previous_until)
 {
 	ApitokenInternalWrite w;
 	int			ret = 0;
@@ -157,6 +161,8 @@ run_internal_write(SPIPlanPtr plan, Datum *values, const char *nulls,
 	w.hash = tok ? tok->hash : NULL;
 	w.hint = tok ? cstring_to_text(tok->hint) : NULL;
 	w.reason = NULL;
+	w.keep_previous = previous_until != NULL;
+	w.previous_until = previous_until ? *previous_until : 0;
 	apitoken_internal_write = &w;
 	PG_TRY();
 	{
@@ -257,7 +263,8 @@ mark_owner(Oid owner)
 				  "   AND issued_in OPERATOR(pg_catalog.=) $3"
 				  " RETURNING id",
 				  3, argtypes);
-		run_internal_write(disown_plan, args, NULL, APITOKEN_WRITE_DISOWN, NULL, &disowned);
+		run_internal_write(disown_plan, args, NULL, APITOKEN_WRITE_DISOWN, NULL, &disowned,
+						   NULL);
 	}
 	PG_FINALLY();
 	{
@@ -412,7 +419,7 @@ apitoken_create(PG_FUNCTION_ARGS)
 				  6, argtypes);
 	generate_token(&tok);
 	id = run_internal_write(v11 ? insert_plan_v11 : insert_plan, args, argnulls,
-							APITOKEN_WRITE_CREATE, &tok, NULL);
+							APITOKEN_WRITE_CREATE, &tok, NULL, NULL);
 	SPI_finish();
 
 	if (id < 0)
@@ -433,24 +440,100 @@ apitoken_create(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* refuse a grace period that is not positive */
+static void
+refuse_grace_not_positive(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("grace period must be positive"),
+			 errhint("Pass an interval such as '1 hour' for the old value to keep working that long, or NULL for it to stop at commit.")));
+}
+
+/* refuse a grace period longer than the cap, saying what the cap is */
+static void
+refuse_grace_too_long(void)
+{
+	if (apitoken_max_lifetime > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("grace period exceeds the maximum API token lifetime"),
+				 errdetail("apitoken.max_lifetime is %s.",
+						   GetConfigOptionByName("apitoken.max_lifetime", NULL, false)),
+				 errhint("Choose a grace period of at most current_setting('apitoken.max_lifetime')::interval.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("grace period exceeds the maximum of %d days", APITOKEN_GRACE_MAX_DAYS),
+			 errhint("Choose a grace period of at most '%d days'.", APITOKEN_GRACE_MAX_DAYS)));
+}
+
 /*
- * apitoken.regenerate(id bigint) RETURNS apitoken.token
+ * The end of the grace period regenerate() was asked for, counted from
+ * now (the call, not the transaction's start).  The grace must be
+ * positive and at most apitoken.max_lifetime, or APITOKEN_GRACE_MAX_DAYS
+ * when that is 0; both are refused with 22023.  Intervals are compared
+ * first (PostgreSQL's order of intervals, a month as 30 days), so that no
+ * accepted grace overflows the addition; then the timestamps decide, as a
+ * calendar month may have 31 days.
+ */
+static TimestampTz
+grace_end(Interval *grace)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		cap = apitoken_max_lifetime > 0 ?
+		(int64) apitoken_max_lifetime * USECS_PER_MINUTE :
+		(int64) APITOKEN_GRACE_MAX_DAYS * USECS_PER_DAY;
+	Interval   *zero = (Interval *) palloc0(sizeof(Interval));
+	Interval   *longest = (Interval *) palloc0(sizeof(Interval));
+	TimestampTz until;
+
+	longest->time = cap;
+	if (DatumGetBool(DirectFunctionCall2(interval_le, IntervalPGetDatum(grace),
+										 IntervalPGetDatum(zero))))
+		refuse_grace_not_positive();
+	if (DatumGetBool(DirectFunctionCall2(interval_gt, IntervalPGetDatum(grace),
+										 IntervalPGetDatum(longest))))
+		refuse_grace_too_long();
+	until = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+													TimestampTzGetDatum(now),
+													IntervalPGetDatum(grace)));
+	if (until <= now)
+		refuse_grace_not_positive();
+	if (until - now > cap)
+		refuse_grace_too_long();
+	return until;
+}
+
+/*
+ * apitoken.regenerate(id bigint, grace interval DEFAULT NULL)
+ *	  RETURNS apitoken.token
  *
  * The UPDATE only stamps regenerated_at; the guard trigger puts the new
  * hash and hint into the row and refuses owners with powers the caller
- * lacks.
+ * lacks.  With a grace period the guard also moves the replaced hash to
+ * prev_hash, valid until now + grace (grace_end()); without one it clears
+ * any previous value.  Not STRICT, so that a NULL grace means none: a NULL
+ * id gives NULL, as the STRICT one-argument form of 1.1.2 and before
+ * (which this function also serves) does.
  */
 Datum
 apitoken_regenerate(PG_FUNCTION_ARGS)
 {
 	static Oid	argtypes[1] = {INT8OID};
-	int64		id = PG_GETARG_INT64(0);
+	int64		id;
+	bool		with_grace = PG_NARGS() >= 2 && !PG_ARGISNULL(1);
+	TimestampTz until = 0;
 	NewToken	tok;
 	Datum		args[1];
 	text	   *result;
 
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	id = PG_GETARG_INT64(0);
 	apitoken_require_manager(GetUserId());
 	apitoken_refuse_if_verify_only();
+	if (with_grace)
+		until = grace_end(PG_GETARG_INTERVAL_P(1));
 
 	args[0] = Int64GetDatum(id);
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -463,7 +546,7 @@ apitoken_regenerate(PG_FUNCTION_ARGS)
 			  1, argtypes);
 	generate_token(&tok);
 	if (run_internal_write(update_plan, args, NULL, APITOKEN_WRITE_REGENERATE,
-						   &tok, NULL) < 0)
+						   &tok, NULL, with_grace ? &until : NULL) < 0)
 	{
 		SPI_finish();
 		sodium_memzero(&tok, sizeof(tok));
@@ -614,6 +697,8 @@ apitoken_revoke(PG_FUNCTION_ARGS)
 	w.hash = NULL;
 	w.hint = NULL;
 	w.reason = reason;
+	w.keep_previous = false;
+	w.previous_until = 0;
 	disabled = write_by_id_as_owner(&revoke_plan,
 									"UPDATE apitoken.token_store SET enabled = false"
 									" WHERE id OPERATOR(pg_catalog.=) $1 AND enabled",
@@ -704,7 +789,7 @@ apitoken_record_owner_names(PG_FUNCTION_ARGS)
 	args[3] = ObjectIdGetDatum(get_role_oid(APITOKEN_OWNER_ROLE, true));
 	args[4] = BoolGetDatum(adopt);
 	run_internal_write(owner_names_plan, args, NULL, APITOKEN_WRITE_OWNER_NAMES,
-					   NULL, &done);
+					   NULL, &done, NULL);
 
 	/* collect the owners first: marking one runs SPI statements of its own */
 	owners = (Oid *) palloc0(sizeof(Oid) * (done + 1));

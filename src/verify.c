@@ -28,6 +28,14 @@
  * longer ago than apitoken.max_lifetime is lifetime_exceeded, judged right
  * after its own expiry (created_at and regenerated_at are read only then).
  *
+ * From 1.2 on a token regenerated with a grace period also verifies with
+ * its previous value until prev_valid_until.  Only a value that the hash
+ * index does not know as a current one is looked up there, in the partial
+ * btree on prev_hash (find_previous()): a current value costs one probe as
+ * before, and only a miss may take a second.  Both probes use the same
+ * snapshot, so a value being rotated is either current or previous in it,
+ * never neither.  A previous value is judged like the current one.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -318,11 +326,123 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 	}
 }
 
+/* until when a valid current value works: its expiry, or DT_NOEND */
+static TimestampTz
+current_valid_until(TupleTableSlot *slot)
+{
+	bool		never_expires;
+	Datum		expires = slot_getattr(slot, apitoken_store.att_expires, &never_expires);
+	TimestampTz result;
+
+	if (never_expires)
+		TIMESTAMP_NOEND(result);
+	else
+		result = DatumGetTimestampTz(expires);
+	return result;
+}
+
+/*
+ * A row whose secret matched, as its current value (grace_end NULL) or its
+ * previous one (grace_end: prev_valid_until): judge it, say until when it
+ * works if it is valid (the expiry, or the end of the grace), copy its
+ * scopes for login(), and record last access, or the refused use of a
+ * valid secret, if the request asks for it.  Whatever else a valid match
+ * hands back belongs here too, so that both values give the same answer.
+ */
+static void
+judge_match(Relation rel, TupleTableSlot *slot, TokenRequest *req,
+			TimestampTz now, const TimestampTz *grace_end, TokenLookup *result)
+{
+	bool		isnull;
+
+	result->id = DatumGetInt64(slot_getattr(slot, apitoken_store.att_id, &isnull));
+	result->owner = DatumGetObjectId(slot_getattr(slot, apitoken_store.att_owner, &isnull));
+	judge_token(slot, req, now, result);
+	if (result->state != TOKEN_VALID)
+	{
+		int16		code = refusal_code(result->state);
+
+		if (req->record && code != 0)
+			apitoken_record_refusal(rel, slot, now, req, code);
+		return;
+	}
+	result->valid_until = grace_end ? *grace_end : current_valid_until(slot);
+	if (req->want_scopes && apitoken_store.has_v11_columns)
+	{
+		Datum		scopes = slot_getattr(slot, apitoken_store.att_scopes, &isnull);
+
+		/* copied: the slot's tuple lives in the shared buffer */
+		if (!isnull)
+			result->scopes = DatumGetArrayTypePCopy(scopes);
+	}
+	if (req->record)
+		apitoken_record_access(rel, slot, now, req);
+}
+
+/*
+ * After the current values missed: is the presented value (hash, and key
+ * as the index's bytea) the previous value of a token whose grace period
+ * has not ended?  Probes the partial btree on prev_hash with the caller's
+ * snapshot and slot, compares in constant time, then judges the row as
+ * for a current value and records last access if it is valid: a previous
+ * value in use is a use of the token.
+ *
+ * A previous value whose grace period is over is left TOKEN_UNKNOWN, as
+ * any value that no longer works: check() is PUBLIC, and a "replaced"
+ * answer would tell whoever holds an old value that it was real, which
+ * token it belonged to and that it was rotated.  A DBA debugging a
+ * rotation sees previous_valid_until in the view instead.
+ */
+static void
+find_previous(Relation rel, Snapshot snapshot, TupleTableSlot *slot,
+			  bytea *key, const uint8 *hash, TokenRequest *req,
+			  TokenLookup *result)
+{
+	Relation	index;
+	IndexScanDesc scan;
+	ScanKeyData skey;
+
+	index = index_open(apitoken_store.prev_indexid, AccessShareLock);
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_BYTEAEQ, PointerGetDatum(key));
+	scan = apitoken_index_beginscan(rel, index, snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		value = slot_getattr(slot, apitoken_store.att_prev_hash, &isnull);
+		bytea	   *stored;
+		TimestampTz now;
+		TimestampTz grace_end;
+
+		if (isnull)
+			continue;
+		stored = DatumGetByteaPP(value);
+		if (VARSIZE_ANY_EXHDR(stored) != APITOKEN_HASH_BYTES ||
+			sodium_memcmp(VARDATA_ANY(stored), hash, APITOKEN_HASH_BYTES) != 0)
+			continue;
+
+		now = GetCurrentTimestamp();
+		value = slot_getattr(slot, apitoken_store.att_prev_valid_until, &isnull);
+		if (isnull || DatumGetTimestampTz(value) <= now)
+			break;				/* its grace period is over: unknown */
+		grace_end = DatumGetTimestampTz(value);
+		result->previous = true;
+		judge_match(rel, slot, req, now, &grace_end, result);
+		break;
+	}
+
+	index_endscan(scan);
+	index_close(index, NoLock);
+}
+
 /*
  * Find the token for a presented value and say what state it is in;
  * when the request asks for it, record last access if the token is valid,
  * or the refused use if the secret matched but was refused.
- * Costs one SHA-256 and one index probe; never raises for any input.
+ * Costs one SHA-256 and one index probe, and a second probe (1.2 and
+ * later) only for a value that is not a current one; never raises for any
+ * input.
  */
 void
 apitoken_find_token(TokenRequest *req, TokenLookup *result)
@@ -340,11 +460,14 @@ apitoken_find_token(TokenRequest *req, TokenLookup *result)
 	IndexScanDesc scan;
 	ScanKeyData skey;
 	TupleTableSlot *slot;
+	bool		matched = false;
 
 	result->state = TOKEN_MALFORMED;
 	result->id = 0;
 	result->owner = InvalidOid;
 	result->scopes = NULL;
+	result->previous = false;
+	result->valid_until = 0;
 
 	if (apitoken_decode(req->text, req->len, &prefix_len) != APITOKEN_OK)
 		return;
@@ -386,31 +509,14 @@ apitoken_find_token(TokenRequest *req, TokenLookup *result)
 			continue;
 
 		now = GetCurrentTimestamp();
-		result->id = DatumGetInt64(slot_getattr(slot, apitoken_store.att_id, &isnull));
-		result->owner = DatumGetObjectId(slot_getattr(slot, apitoken_store.att_owner, &isnull));
-		judge_token(slot, req, now, result);
-		if (result->state == TOKEN_VALID && req->want_scopes &&
-			apitoken_store.has_v11_columns)
-		{
-			Datum		scopes = slot_getattr(slot, apitoken_store.att_scopes, &isnull);
-
-			/* copied: the slot's tuple lives in the shared buffer */
-			if (!isnull)
-				result->scopes = DatumGetArrayTypePCopy(scopes);
-		}
-		if (req->record)
-		{
-			int16		code = refusal_code(result->state);
-
-			if (result->state == TOKEN_VALID)
-				apitoken_record_access(rel, slot, now, req);
-			else if (code != 0)
-				apitoken_record_refusal(rel, slot, now, req, code);
-		}
+		matched = true;
+		judge_match(rel, slot, req, now, NULL, result);
 		break;
 	}
 
 	index_endscan(scan);
+	if (!matched && apitoken_store.has_v12_columns)
+		find_previous(rel, snapshot, slot, &key.hdr, hash, req, result);
 	ExecDropSingleTupleTableSlot(slot);
 	UnregisterSnapshot(snapshot);
 	index_close(index, NoLock);
@@ -491,7 +597,13 @@ apitoken_verify_token(PG_FUNCTION_ARGS)
 
 /*
  * apitoken.check(text [, scope text, client_addr inet]):
- * (token_id, owner, status) explaining verify()
+ * (token_id, owner, status, valid_until) explaining verify().  valid_until
+ * (1.2 and later) is, for a valid value, until when it works: the end of
+ * the grace period for a previous value, the expiry (NULL: none) for a
+ * current one; NULL otherwise.  A previous value in its grace period is
+ * 'valid', so that applications testing status = 'valid' keep working.
+ * With the three-column result of 1.1.2 and before the fourth value is
+ * not used (the tuple is formed by the declared result's descriptor).
  */
 Datum
 apitoken_check(PG_FUNCTION_ARGS)
@@ -499,8 +611,8 @@ apitoken_check(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TokenRequest req;
 	TokenLookup result;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, true};
 
 	InitMaterializedSRF(fcinfo, 0);
 
@@ -522,6 +634,11 @@ apitoken_check(PG_FUNCTION_ARGS)
 		nulls[1] = (result.state == TOKEN_OWNER_MISMATCH);
 	}
 	values[2] = CStringGetTextDatum(token_state_names[result.state]);
+	if (result.state == TOKEN_VALID && !TIMESTAMP_IS_NOEND(result.valid_until))
+	{
+		values[3] = TimestampTzGetDatum(result.valid_until);
+		nulls[3] = false;
+	}
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

@@ -59,6 +59,9 @@ typedef struct TokenLookup
 	Oid			owner;			/* likewise */
 	ArrayType  *scopes;			/* with want_scopes: a valid token's scopes,
 								 * palloc'd; NULL = unrestricted */
+	bool		previous;		/* it matched the previous value (1.2) */
+	TimestampTz valid_until;	/* TOKEN_VALID: the value works until then
+								 * (DT_NOEND: no end) */
 } TokenLookup;
 
 /* verify.c */

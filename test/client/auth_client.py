@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """auth_client.py: a real application client (psycopg 3) authenticating
 "requests" with apitoken.verify() through pgbouncer in transaction pooling
-mode, while a mutator regenerates, disables, expires and deletes tokens.
+mode, while a mutator regenerates, rotates (regenerates with a grace
+period), disables, expires and deletes tokens.
 
 The model.  Every token value has one validity window.  It opens when the
 statement that made it (create() or regenerate()) has returned, i.e. after
@@ -15,6 +16,19 @@ commit has happened).  The mutator publishes these instants under a lock.
   * false refusal: a request sent after the value's window opened and
                    answered before it closed, that verify() refused, or
                    that it accepted as the wrong owner.
+
+Rotation.  A rotate is regenerate(id, grace) with a grace period longer
+than the run: the replaced value stays valid, so a rotate does not close
+its window; the new value's window opens when the rotate has returned, as
+for any regenerate.  The replaced value, now the token's previous value,
+dies with the token's next change (a regenerate or rotate replaces it, a
+disable, expire or delete ends it), which closes its window as above.
+Every request with a previous value sent after its rotate returned and
+answered before that next change was sent is judged valid ("judged during
+a grace"): the run requires zero refusals among them, and enough of them
+(workers pick previous values on purpose).  That the grace itself ends on
+time is tested by sql/rotation.sql and the isolation spec
+regenerate_grace, not here.
 
 A request overlapping a change may go either way and is not judged.  The
 whole run is judged after every thread has finished, from the recorded
@@ -60,23 +74,28 @@ MIN_REQUESTS = 2000
 MIN_CHANGES = 40
 MIN_JUDGED_DEAD = 200
 MIN_JUDGED_VALID = 1000
+MIN_JUDGED_PREVIOUS = 100
+# rotations keep the old value this long: longer than the run
+GRACE = f"{int(seconds) * 2 + 60} seconds"
 
 lock = threading.Lock()
 values = {}       # value -> Value; published by the mutator under lock
-slots = []        # per slot: {"id": token id, "value": current value}
+slots = []        # per slot: {"id": token id, "value": current value,
+                  #            "prev": previous value (rotated) or None}
 stop = threading.Event()
 errors = []       # (thread name, traceback) of every exception
 
 
 class Value:
-    __slots__ = ("owner", "born", "dying", "dead", "how")
+    __slots__ = ("owner", "born", "dying", "dead", "how", "previous_since")
 
     def __init__(self, owner, born):
         self.owner = owner   # role name verify() must return
         self.born = born     # its window opened (creating statement returned)
         self.dying = None    # the killing statement was sent
         self.dead = None     # the killing statement returned (committed)
-        self.how = None      # regenerate, disable, expire or delete
+        self.how = None      # regenerate, disable, expire, delete or previous
+        self.previous_since = None  # a rotate made it the previous value
 
 
 def now():
@@ -108,7 +127,7 @@ def setup():
         for i in range(SLOTS):
             owner = OWNERS[i % len(OWNERS)]
             tid, tok = create(conn, f"slot-{i}", owner)
-            slots.append({"id": tid, "value": tok})
+            slots.append({"id": tid, "value": tok, "prev": None})
             values[tok] = Value(owner, now())
 
 
@@ -121,9 +140,14 @@ def worker(out):
         n = 0
         while not stop.is_set():
             with lock:
-                # mostly a current value, sometimes any value ever issued
-                if rng.random() < 0.6:
-                    v = rng.choice(slots)["value"]
+                # mostly a current value, often a previous one (in its
+                # grace period), sometimes any value ever issued
+                pick = rng.random()
+                slot = rng.choice(slots)
+                if pick < 0.45 or (pick < 0.7 and slot["prev"] is None):
+                    v = slot["value"]
+                elif pick < 0.7:
+                    v = slot["prev"]
                 else:
                     v = rng.choice(out.all_values)
             t0 = now()
@@ -151,19 +175,35 @@ def mutator(counts):
             i = rng.randrange(SLOTS)
             slot = slots[i]          # only this thread writes slots
             old = slot["value"]
-            action = rng.choice(("regenerate", "disable", "expire", "delete"))
+            prev = slot["prev"]
+            action = rng.choice(("regenerate", "rotate", "disable", "expire", "delete"))
             start = now()
             with lock:
-                values[old].dying = start
-            if action == "regenerate":
-                new = conn.execute("SELECT apitoken.regenerate(%s)::text",
-                                   (slot["id"],)).fetchone()[0]
+                # any change ends the previous value; all but a rotate the current one
+                if prev is not None:
+                    values[prev].dying = start
+                if action != "rotate":
+                    values[old].dying = start
+            if action in ("regenerate", "rotate"):
+                if action == "rotate":
+                    new = conn.execute("SELECT apitoken.regenerate(%s, %s::interval)::text",
+                                       (slot["id"], GRACE)).fetchone()[0]
+                else:
+                    new = conn.execute("SELECT apitoken.regenerate(%s)::text",
+                                       (slot["id"],)).fetchone()[0]
                 done = now()
                 with lock:
-                    values[old].dead = done
-                    values[old].how = action
+                    if prev is not None:
+                        values[prev].dead = done
+                        values[prev].how = "previous"
+                    if action == "rotate":
+                        values[old].previous_since = done
+                    else:
+                        values[old].dead = done
+                        values[old].how = action
                     values[new] = Value(values[old].owner, done)
-                    slots[i] = {"id": slot["id"], "value": new}
+                    slots[i] = {"id": slot["id"], "value": new,
+                                "prev": old if action == "rotate" else None}
             else:
                 if action == "disable":
                     changed = conn.execute("SELECT apitoken.disable(%s)",
@@ -181,13 +221,16 @@ def mutator(counts):
                 with lock:
                     values[old].dead = done
                     values[old].how = action
+                    if prev is not None:
+                        values[prev].dead = done
+                        values[prev].how = "previous"
                 # the slot gets a fresh token
                 owner = OWNERS[rng.randrange(len(OWNERS))]
                 tid, new = create(conn, f"slot-{i}-{n}", owner)
                 born = now()
                 with lock:
                     values[new] = Value(owner, born)
-                    slots[i] = {"id": tid, "value": new}
+                    slots[i] = {"id": tid, "value": new, "prev": None}
             counts[action] += 1
             n += 1
 
@@ -201,7 +244,7 @@ results = []
 
 def main():
     setup()
-    counts = {"regenerate": 0, "disable": 0, "expire": 0, "delete": 0}
+    counts = {"regenerate": 0, "rotate": 0, "disable": 0, "expire": 0, "delete": 0}
     for _ in range(WORKERS):
         r = Results()
         r.backends = set()
@@ -217,9 +260,9 @@ def main():
     for t in threads:
         t.join()
 
-    requests = accepts = judged_dead = judged_valid = 0
-    false_accepts = {"regenerate": 0, "disable": 0, "expire": 0, "delete": 0}
-    false_refusals = wrong_owner = 0
+    requests = accepts = judged_dead = judged_valid = judged_previous = 0
+    false_accepts = {"regenerate": 0, "disable": 0, "expire": 0, "delete": 0, "previous": 0}
+    false_refusals = wrong_owner = previous_refusals = 0
     for r in results:
         for v, t0, t1, owner in r:
             val = values[v]
@@ -235,15 +278,21 @@ def main():
                     false_refusals += 1
                 elif owner != val.owner:
                     wrong_owner += 1
+                # a previous value, after its rotate returned: in its grace
+                if val.previous_since is not None and t0 > val.previous_since:
+                    judged_previous += 1
+                    previous_refusals += owner is None
     backends = set().union(*(r.backends for r in results))
     rotated = sum(1 for r in results if len(r.backends) > 1)
 
     print(f"requests={requests} accepts={accepts} refusals={requests - accepts} "
-          f"judged_after_change={judged_dead} judged_valid={judged_valid}")
+          f"judged_after_change={judged_dead} judged_valid={judged_valid} "
+          f"judged_during_a_grace={judged_previous}")
     print("changes: " + " ".join(f"{k}={v}" for k, v in counts.items()))
     print(f"false_accepts={sum(false_accepts.values())} "
           f"({' '.join(f'{k}={v}' for k, v in false_accepts.items())}) "
-          f"false_refusals={false_refusals} wrong_owner={wrong_owner}")
+          f"false_refusals={false_refusals} (during a grace: {previous_refusals}) "
+          f"wrong_owner={wrong_owner}")
     print(f"server backends seen through pgbouncer={len(backends)} (pool size {pool_size}), "
           f"workers served by more than one backend={rotated}/{WORKERS}")
 
@@ -261,6 +310,9 @@ def main():
     if judged_dead < MIN_JUDGED_DEAD or judged_valid < MIN_JUDGED_VALID:
         problems.append(f"too few judged requests: {judged_dead} after a change, "
                         f"{judged_valid} valid (need {MIN_JUDGED_DEAD} and {MIN_JUDGED_VALID})")
+    if judged_previous < MIN_JUDGED_PREVIOUS:
+        problems.append(f"too few requests judged during a grace: {judged_previous} "
+                        f"(need {MIN_JUDGED_PREVIOUS})")
     if len(backends) > pool_size or rotated == 0:
         problems.append("requests were not pooled in transaction mode as configured")
     for p in problems:

@@ -3,9 +3,10 @@
 # python3-psycopg) through pgbouncer (Debian's, /usr/sbin/pgbouncer) in
 # transaction pooling mode.  8 workers authenticate requests with
 # apitoken.verify(), token as a bind parameter, while a mutator regenerates,
-# disables, expires and deletes tokens; auth_client.py judges every request
-# that did not overlap a change and requires zero false accepts and zero
-# false refusals (see its header for the model).
+# rotates (regenerates with a grace period), disables, expires and deletes
+# tokens; auth_client.py judges every request that did not overlap a change
+# and requires zero false accepts and zero false refusals, the old value of
+# a rotation during its grace included (see its header for the model).
 #
 # Starts its own throwaway cluster (private socket, plus TCP on 127.0.0.1
 # for pgbouncer, trust authentication: local testing only) and its own

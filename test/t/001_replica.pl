@@ -1,8 +1,8 @@
 # 001_replica.pl: apitoken on a streaming hot standby.
 #
 # Tokens created on the primary verify on the standby once replayed;
-# disabling, regenerating and deleting on the primary take effect on the
-# standby; verify() on the standby, even with apitoken.last_access_interval
+# disabling, regenerating (with a grace period too) and deleting on the
+# primary take effect on the standby; verify() on the standby, even with apitoken.last_access_interval
 # = 0, returns the owner without error and writes nothing; last_access
 # recorded on the primary with apitoken.last_access_wal = on reaches the
 # standby.  (By default it is written like a hint bit, without WAL of its
@@ -90,6 +90,22 @@ is(status_on($standby, $regen), 'unknown', 'check() says unknown for the old val
 is(verify_on($standby, $regen_new), 'alice', 'new value of a regenerated token verifies on the standby');
 is(verify_on($standby, $del), '', 'deleted token is refused on the standby');
 is(status_on($standby, $del), 'unknown', 'check() says unknown for the deleted token');
+
+# a rotation with a grace period: both values verify on the standby, and
+# disabling the token on the primary ends the previous value there too
+my ($rot_id, $rot) = create_token($primary, 'postgres', 'alice', 'to-rotate');
+my $rot_new = $primary->safe_psql('postgres',
+	"SET ROLE alice; SELECT apitoken.regenerate($rot_id, '1 hour')");
+$primary->wait_for_catchup($standby);
+is(verify_on($standby, $rot), 'alice', 'previous value of a rotated token verifies on the standby');
+is(verify_on($standby, $rot_new), 'alice', 'its new value verifies on the standby');
+is( $standby->safe_psql('postgres',
+		"SELECT status, valid_until IS NOT NULL FROM apitoken.check('$rot')"),
+	'valid|t', 'check() on the standby: the previous value is valid until its grace ends');
+$primary->safe_psql('postgres', "SET ROLE alice; SELECT apitoken.disable($rot_id)");
+$primary->wait_for_catchup($standby);
+is(status_on($standby, $rot), 'unknown',
+	'disabling on the primary ends the previous value on the standby');
 
 # verify() with last_access_interval = 0 on the standby: no error, no write
 my $log_offset = -s $standby->logfile;

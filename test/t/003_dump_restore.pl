@@ -2,7 +2,8 @@
 # cluster.
 #
 # Node A: roles alice, bob (apitoken_user) and admin (apitoken_admin) with
-# tokens in every state.  Its roles go to node B with pg_dumpall
+# tokens in every state, one of them rotated with a grace period (its
+# previous value still verifies).  Its roles go to node B with pg_dumpall
 # --globals-only (after filler roles, so every OID differs), the database
 # with a plain pg_dump restored by psql.  Then: every token verifies or is
 # refused exactly as before with the same owner; the rows are identical;
@@ -34,11 +35,14 @@ my %id;
 ($id{a4}, $tok{a4}) = create_token($node_a, 'app', 'alice', 'alice-regenerated');
 ($id{a5}, $tok{a5}) = create_token($node_a, 'app', 'alice', 'alice-deleted');
 ($id{a6}, $tok{a6}) = create_token($node_a, 'app', 'alice', 'alice-future', "expires_at => '2999-01-01 00:00:00+00'");
+($id{a7}, $tok{a7}) = create_token($node_a, 'app', 'alice', 'alice-rotated');
 ($id{b1}, $tok{b1}) = create_token($node_a, 'app', 'bob', 'bob-main');
 ($id{b2}, $tok{b2}) = create_token($node_a, 'app', 'admin', 'bob-by-admin', "owner => 'bob'");
 ($id{m1}, $tok{m1}) = create_token($node_a, 'app', 'admin', 'admin-own');
 $tok{a4_old} = $tok{a4};
 $tok{a4} = $node_a->safe_psql('app', "SET ROLE alice; SELECT apitoken.regenerate($id{a4})");
+$tok{a7_old} = $tok{a7};
+$tok{a7} = $node_a->safe_psql('app', "SET ROLE alice; SELECT apitoken.regenerate($id{a7}, '1 day')");
 $node_a->safe_psql('app', qq{
 	SET ROLE alice;
 	SELECT apitoken.disable($id{a2});
@@ -67,7 +71,8 @@ sub verdicts
 my $all_rows_sql = 'SELECT * FROM apitoken.tokens ORDER BY id';
 my $store_sql = q{
 	SELECT id, owner, enabled, last_access, expires_at, encode(hash, 'hex'),
-	       name, description, created_by, created_at, regenerated_at, hint
+	       name, description, created_by, created_at, regenerated_at, hint,
+	       encode(prev_hash, 'hex'), prev_valid_until
 	  FROM apitoken.token_store ORDER BY id};
 sub visible_as
 {
@@ -93,16 +98,18 @@ is( $verdicts_a,
 		"a4_old||||unknown",
 		"a5||||unknown",
 		"a6|alice|$id{a6}|alice|valid",
+		"a7|alice|$id{a7}|alice|valid",
+		"a7_old|alice|$id{a7}|alice|valid",
 		"b1|bob|$id{b1}|bob|valid",
 		"b2|bob|$id{b2}|bob|valid",
 		"m1|admin|$id{m1}|admin|valid"),
 	'node A: verify() and check() of every token');
 is($visible_a{alice}, join("\n", map { "$id{$_}|" . {
 	a1 => 'alice-ci', a2 => 'alice-disabled', a3 => 'alice-expired',
-	a4 => 'alice-regenerated', a6 => 'alice-future' }->{$_} } qw(a1 a2 a3 a4 a6)),
+	a4 => 'alice-regenerated', a6 => 'alice-future', a7 => 'alice-rotated' }->{$_} } qw(a1 a2 a3 a4 a6 a7)),
 	'node A: alice sees her tokens only');
 is($visible_a{bob}, "$id{b1}|bob-main\n$id{b2}|bob-by-admin", 'node A: bob sees his tokens only');
-is(scalar(() = $visible_a{admin} =~ /\n/g) + 1, 8, 'node A: admin sees all 8 tokens');
+is(scalar(() = $visible_a{admin} =~ /\n/g) + 1, 9, 'node A: admin sees all 9 tokens');
 
 # --- dump -------------------------------------------------------------
 my $tempdir = PostgreSQL::Test::Utils::tempdir;
@@ -145,7 +152,7 @@ is($err, '', 'restore printed no error or warning');
 
 # --- compare -------------------------------------------------------------
 is($node_b->safe_psql('app', $store_sql), $store_a,
-	'token_store rows are identical (owner names, hashes, timestamps, last_access)');
+	'token_store rows are identical (owner names, hashes, previous hashes, timestamps, last_access)');
 is($node_b->safe_psql('app', $all_rows_sql), $rows_a, 'apitoken.tokens shows the same rows');
 is(verdicts($node_b), $verdicts_a,
 	'every value verifies or is refused exactly as before, with the same owner');

@@ -19,7 +19,8 @@
 # A third round is the attack review's item 6 and 7: log_min_messages =
 # debug5 for the server, and an apitoken_admin member who turns on
 # debug_print_parse, debug_print_rewritten and debug_print_plan with
-# client_min_messages = log, then creates, regenerates, edits (another
+# client_min_messages = log, then creates, regenerates (also with a grace
+# period, so that rows carry the previous value's hash), edits (another
 # role's token, so the audit trigger runs on it), disables, enables and
 # deletes; a superuser makes the statements fail whose errors print the
 # failing row.  Neither the server log nor what the admin's session was
@@ -256,7 +257,8 @@ my ($ret3, $out3, $err3) = $node->psql('postgres', q{
 	SET debug_print_plan = on;
 	SELECT token FROM apitoken.create('dbg-1', owner => 'bob');
 	SELECT apitoken.regenerate(id) FROM apitoken.tokens WHERE name = 'dbg-1';
-	SELECT apitoken.regenerate(id) FROM apitoken.tokens WHERE name = 'dbg-1';
+	SELECT apitoken.regenerate(id, '1 hour') FROM apitoken.tokens WHERE name = 'dbg-1';
+	SELECT apitoken.regenerate(id, grace => '1 hour') FROM apitoken.tokens WHERE name = 'bob-main';
 	UPDATE apitoken.tokens SET description = 'edited by carol' WHERE name = 'bob-main';
 	SELECT apitoken.disable(id) FROM apitoken.tokens WHERE name = 'bob-main';
 	SELECT apitoken.enable(id) FROM apitoken.tokens WHERE name = 'bob-main';
@@ -267,7 +269,7 @@ my ($ret3, $out3, $err3) = $node->psql('postgres', q{
 }, extra_params => [ '-U', 'carol', '-At' ], on_error_stop => 1);
 is($ret3, 0, 'round 3: the admin session ran') or diag($err3);
 my @round3 = ($bob_tok, grep { /^pgat_/ } split /\n/, $out3);
-is(scalar @round3, 4, 'round 3: bob\'s value, one created and two regenerated');
+is(scalar @round3, 5, 'round 3: bob\'s value, one created and three regenerated');
 # a superuser's failing statements whose errors would print the row
 my ($ret4, $out4, $err4) = $node->psql('postgres', q{
 	UPDATE apitoken.tokens SET description = NULL WHERE name = 'bob-main';

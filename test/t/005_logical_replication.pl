@@ -12,7 +12,8 @@
 # now it is refused (owner_mismatch).
 #
 # Tokens of every kind (plain, scoped, address-limited, expiring,
-# disabled, regenerated, deleted, orphaned) are judged on every cluster
+# disabled, regenerated, rotated with a grace period, deleted, orphaned)
+# are judged on every cluster
 # after apply: on the text subscriber exactly as on the publisher, on the
 # binary one refused for the owner; zero accepts as a wrong owner, on any
 # cluster.  Writes attempted on a subscriber are refused (25006) while
@@ -40,7 +41,7 @@ $pub->safe_psql('postgres', q{
 	CREATE PUBLICATION apitoken_pub FOR TABLE
 		apitoken.token_store (id, owner, name, description, hash, hint, enabled,
 			expires_at, created_at, created_by, regenerated_at, scopes, allowed_from,
-			owner_name, issued_in),
+			owner_name, issued_in, prev_hash, prev_valid_until),
 		apitoken.event_store;
 });
 
@@ -94,6 +95,7 @@ $issue->('networked', 'lr_carol', q{allowed_from => '{10.0.0.0/8}'});
 $issue->('expiring', 'lr_carol', q{expires_at => now() + interval '2 seconds'});
 $issue->('disabled', 'lr_carol');
 $issue->('regenerated', 'lr_carol');
+$issue->('rotated', 'lr_carol');
 $issue->('deleted', 'lr_carol');
 $issue->('orphaned', 'lr_gone');
 $pub->safe_psql('postgres', q{
@@ -103,6 +105,10 @@ $pub->safe_psql('postgres', q{
 $tok{regenerated_old} = $tok{regenerated};
 $tok{regenerated} = $pub->safe_psql('postgres',
 	q{SELECT apitoken.regenerate(id) FROM apitoken.tokens WHERE name = 'regenerated'});
+# the previous value verifies wherever the previous hash is published
+$tok{rotated_old} = $tok{rotated};
+$tok{rotated} = $pub->safe_psql('postgres',
+	q{SELECT apitoken.regenerate(id, '1 hour') FROM apitoken.tokens WHERE name = 'rotated'});
 # a DBA drops a role everywhere; the tokens stay behind, orphaned
 $_->safe_psql('postgres', 'DROP ROLE lr_gone') for ($pub, @subs);
 $catch_up->();
@@ -134,6 +140,8 @@ my @cases = (
 	[ 'disabled', undef, undef, '- disabled' ],
 	[ 'regenerated', undef, undef, 'lr_carol valid' ],
 	[ 'regenerated_old', undef, undef, '- unknown' ],
+	[ 'rotated', undef, undef, 'lr_carol valid' ],
+	[ 'rotated_old', undef, undef, 'lr_carol valid' ],
 	[ 'deleted', undef, undef, '- unknown' ],
 	[ 'orphaned', undef, undef, '- orphaned' ],
 	[ 'alice', undef, undef, 'lr_alice valid' ],

@@ -172,6 +172,20 @@ SELECT current_user, apitoken.current_token();
 SELECT apitoken.login(:'alice_tok') \; SELECT current_user AS in_same_query, apitoken.current_token() = :alice_id AS token_is_alices;
 SELECT current_user, apitoken.current_token();
 
+-- the previous value of a token regenerated with a grace period logs in
+-- as the token, with the token's scopes (not as an unrestricted one)
+RESET SESSION AUTHORIZATION;
+SELECT apitoken.regenerate(:alice_ro_id, '1 hour') AS alice_ro_new \gset
+SET SESSION AUTHORIZATION regress_gateway;
+BEGIN;
+SELECT apitoken.login(:'alice_ro_tok');
+SELECT apitoken.current_token() = :alice_ro_id AS token_is_ro, apitoken.current_scopes(),
+       apitoken.has_scope('orders:write') AS can_write;
+ROLLBACK;
+BEGIN;
+SELECT apitoken.login(:'alice_ro_new', 'orders:read');
+SELECT apitoken.current_scopes();
+ROLLBACK;
 RESET SESSION AUTHORIZATION;
 
 -- login() records last access as verify() does

@@ -5,6 +5,7 @@ MODULE_big = apitoken
 OBJS = \
 	src/apitoken.o \
 	src/audit.o \
+	src/find_tokens.o \
 	src/guard.o \
 	src/last_access.o \
 	src/manage.o \
@@ -12,6 +13,7 @@ OBJS = \
 	src/roles.o \
 	src/text_rules.o \
 	src/token_codec.o \
+	src/token_scan.o \
 	src/token_store.o \
 	src/token_type.o \
 	src/verify.o
@@ -25,7 +27,7 @@ DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql apitoken--1.1--1.1.1.sql apitoke
 	apitoken--1.2.sql
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
-REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only upgrade teardown
+REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners attack_review verify_only find_tokens upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
 # disable, delete and create

@@ -75,3 +75,20 @@ COMMENT ON COLUMN @extschema@.tokens.previous_valid_until IS 'the value before t
 COMMENT ON COLUMN @extschema@.tokens.last_refused_at IS 'last time a valid secret of this token was refused (recorded at most every apitoken.last_access_interval); NULL = never';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_from IS 'client address of that refused use; NULL = none, or not over TCP/IP';
 COMMENT ON COLUMN @extschema@.tokens.last_refused_reason IS 'why it was refused: disabled, expired, scope_denied, address_denied or lifetime_exceeded';
+
+/*
+ * Finding leaked tokens (1.2): find_tokens() scans a text for well-formed
+ * token values (src/find_tokens.c, src/token_scan.c).  It reads no table
+ * and no setting, hence IMMUTABLE; not STRICT, because a NULL prefix means
+ * any prefix (a NULL text gives no rows).  ROWS 1: most texts hold none.
+ */
+CREATE FUNCTION @extschema@.find_tokens(text text, prefix text DEFAULT NULL)
+RETURNS SETOF @extschema@.token
+	AS 'MODULE_PATHNAME', 'apitoken_find_tokens'
+	LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.find_tokens(text, text) IS
+	'every well-formed token (prefix, length, checksum) that stands as a whole word in the text, in text order, each occurrence once; with prefix, only tokens of that prefix; NULL text: none';
+
+-- find_tokens (1.2): anyone; it returns only what its input holds
+REVOKE ALL ON FUNCTION @extschema@.find_tokens(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.find_tokens(text, text) TO PUBLIC;

@@ -627,6 +627,19 @@ COMMENT ON FUNCTION @extschema@.check(text) IS
 	'why a token does or does not verify: valid, malformed, unknown, orphaned, owner_mismatch, owner_disabled, disabled, expired, address_denied';
 
 /*
+ * Finding leaked tokens (1.2): find_tokens() scans a text for well-formed
+ * token values (src/find_tokens.c, src/token_scan.c).  It reads no table
+ * and no setting, hence IMMUTABLE; not STRICT, because a NULL prefix means
+ * any prefix (a NULL text gives no rows).  ROWS 1: most texts hold none.
+ */
+CREATE FUNCTION @extschema@.find_tokens(text text, prefix text DEFAULT NULL)
+RETURNS SETOF @extschema@.token
+	AS 'MODULE_PATHNAME', 'apitoken_find_tokens'
+	LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.find_tokens(text, text) IS
+	'every well-formed token (prefix, length, checksum) that stands as a whole word in the text, in text order, each occurrence once; with prefix, only tokens of that prefix; NULL text: none';
+
+/*
  * Privileges.  Roles outside apitoken_user and apitoken_admin hold none on
  * the tables and views (verify(), check() and require_token() read the
  * table in C and need none): with SELECT, EXPLAIN ANALYZE would tell them
@@ -678,3 +691,7 @@ GRANT EXECUTE ON FUNCTION
 	TO PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.unpack_addr(uuid), @extschema@.refusal_reason(smallint)
 	TO apitoken_user, apitoken_admin;
+
+-- find_tokens (1.2): anyone; it returns only what its input holds
+REVOKE ALL ON FUNCTION @extschema@.find_tokens(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.find_tokens(text, text) TO PUBLIC;

@@ -40,6 +40,10 @@ SELECT l.id, count(f.t) AS found, string_agg(pg_temp.label(f.t), ' ' ORDER BY f.
   FROM app_log l LEFT JOIN LATERAL apitoken.find_tokens(l.message) WITH ORDINALITY AS f(t, n) ON true
  GROUP BY l.id ORDER BY l.id;
 
+-- in the select list too, where a text without a token adds no row
+SELECT count(*) AS in_select_list FROM (SELECT apitoken.find_tokens(message) FROM app_log) s;
+SELECT apitoken.find_tokens('no token here') AS none;
+
 -- the values are apitoken.token, the same bytes as the stored tokens' text
 SELECT DISTINCT pg_typeof(t) FROM app_log, apitoken.find_tokens(app_log.message) t;
 SELECT count(*) AS found, count(s.id) AS stored, count(DISTINCT t::text) AS distinct_values

@@ -13,7 +13,8 @@
  * The values found are secrets the caller passed in.  Apart from the rows
  * of the result, nothing here keeps a copy of one: each match goes through
  * one reused buffer that is wiped at the end, and a detoasted copy of the
- * input is wiped before it is freed.  No message quotes the input or the
+ * input is wiped before it is freed.  (An error while a row is added, out
+ * of memory, leaves the buffer to the memory context's reset.)  No message quotes the input or the
  * prefix argument.
  *
  *-------------------------------------------------------------------------
@@ -35,24 +36,35 @@ PG_FUNCTION_INFO_V1(apitoken_find_tokens);
 /* what the scan callback needs to add a row */
 typedef struct FindState
 {
-	ReturnSetInfo *rsinfo;
-	text	   *buf;			/* room for VARHDRSZ + APITOKEN_TEXT_MAX */
+	FunctionCallInfo fcinfo;
+	text	   *buf;			/* NULL until the first match, then room for
+								 * VARHDRSZ + APITOKEN_TEXT_MAX */
 } FindState;
 
-/* scan callback: add text[offset..offset+len) to the result as a token */
+/*
+ * scan callback: add str[offset..offset+len) to the result as a token.
+ * The result's tuplestore is made at the first match: most texts hold no
+ * token, and a materialized SRF that leaves setResult NULL returns no
+ * rows.
+ */
 static bool
-add_found(const char *text, size_t offset, size_t len, size_t prefix_len,
+add_found(const char *str, size_t offset, size_t len, size_t prefix_len,
 		  void *arg)
 {
 	FindState  *st = (FindState *) arg;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) st->fcinfo->resultinfo;
 	Datum		value;
 	bool		isnull = false;
 
+	if (st->buf == NULL)
+	{
+		InitMaterializedSRF(st->fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+		st->buf = (text *) palloc(VARHDRSZ + APITOKEN_TEXT_MAX);
+	}
 	SET_VARSIZE(st->buf, VARHDRSZ + len);
-	memcpy(VARDATA(st->buf), text + offset, len);
+	memcpy(VARDATA(st->buf), str + offset, len);
 	value = PointerGetDatum(st->buf);
-	tuplestore_putvalues(st->rsinfo->setResult, st->rsinfo->setDesc,
-						 &value, &isnull);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
 	return true;
 }
 
@@ -71,6 +83,15 @@ apitoken_find_tokens(PG_FUNCTION_ARGS)
 	text	   *input;
 	FindState	st;
 
+	/* the checks InitMaterializedSRF() makes, for a text with no token */
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0 ||
+		rsinfo->expectedDesc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	rsinfo->returnMode = SFRM_Materialize;
+
 	if (!PG_ARGISNULL(1))
 	{
 		text	   *p = PG_GETARG_TEXT_PP(1);
@@ -84,18 +105,19 @@ apitoken_find_tokens(PG_FUNCTION_ARGS)
 					 errhint("A prefix is 1 to %d letters, digits or underscores; pass NULL to find tokens of any prefix.",
 							 APITOKEN_PREFIX_MAX)));
 	}
-
-	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
 
 	input = PG_GETARG_TEXT_PP(0);
-	st.rsinfo = rsinfo;
-	st.buf = (text *) palloc(VARHDRSZ + APITOKEN_TEXT_MAX);
+	st.fcinfo = fcinfo;
+	st.buf = NULL;
 	apitoken_scan(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input),
 				  prefix, prefix_len, add_found, &st);
-	sodium_memzero(st.buf, VARHDRSZ + APITOKEN_TEXT_MAX);
-	pfree(st.buf);
+	if (st.buf != NULL)
+	{
+		sodium_memzero(st.buf, VARHDRSZ + APITOKEN_TEXT_MAX);
+		pfree(st.buf);
+	}
 
 	/* a detoasted copy of the input is ours: wipe it too */
 	if ((Pointer) input != DatumGetPointer(PG_GETARG_DATUM(0)))

@@ -6,7 +6,9 @@
  *
  *	  scan_unit --emit    instead prints, for test/fuzz/scanner_rule.py,
  *	                      tokens made by the C encoder (one per line,
- *	                      "token <value>") and log-like lines with what the
+ *	                      "token <value>"), words of a token's shape and
+ *	                      with a matching CRC that are not tokens ("reject
+ *	                      <word>"), and log-like lines with what the
  *	                      C scanner finds in them ("text <line>", then
  *	                      "found <value>" for each match, then "end").
  */
@@ -144,6 +146,41 @@ emit(void)
 			strcpy(prefix, "pgat_");
 		make_token(prefix, tok);
 		printf("token %s\n", tok);
+	}
+	/* words of a token's shape, with a matching CRC, that are not tokens */
+	for (i = 0; i < 100; i++)
+	{
+		int			plen = 1 + i % (APITOKEN_PREFIX_MAX + 1);	/* up to 33 */
+		size_t		len;
+		uint32_t	crc;
+
+		for (k = 0; k < plen; k++)
+			line[k] = prefix_chars[rnd() % (sizeof(prefix_chars) - 1)];
+		for (k = 0; k < APITOKEN_BODY_CHARS; k++)
+			line[plen + k] = prefix_chars[rnd() % 62];
+		if (plen <= APITOKEN_PREFIX_MAX)
+		{
+			/* a body above 2^256 - 1, or with an underscore */
+			if (i % 2 == 0)
+				memset(line + plen, 'z', 1 + rnd() % APITOKEN_BODY_CHARS);
+			else
+				line[plen + rnd() % APITOKEN_BODY_CHARS] = '_';
+		}
+		len = (size_t) plen + APITOKEN_BODY_CHARS;
+		crc = apitoken_crc32((const uint8_t *) line, len);
+		for (k = APITOKEN_CHECK_CHARS - 1; k >= 0; k--)
+		{
+			line[len + k] = prefix_chars[crc % 62];
+			crc /= 62;
+		}
+		len += APITOKEN_CHECK_CHARS;
+		{
+			size_t		plen_out;
+
+			if (apitoken_decode(line, len, &plen_out) == APITOKEN_OK)
+				return 1;		/* not what this was meant to make */
+		}
+		printf("reject %.*s\n", (int) len, line);
 	}
 	for (i = 0; i < 500; i++)
 	{

@@ -19,33 +19,11 @@
 #include "ref_scan.h"
 #include "token_codec.h"
 #include "token_scan.h"
+#include "unit_tap.h"
 
 #define MAX_FOUND 1024
 
-static int	n_tests = 0;
-static int	n_failed = 0;
-
-/* record one TAP result */
-static void
-ok(int cond, const char *what)
-{
-	n_tests++;
-	if (!cond)
-		n_failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", n_tests, what);
-}
-
-/* a small deterministic PRNG (xorshift64) */
-static unsigned long long rng_state = 0x2545F4914F6CDD1DULL;
-static unsigned int
-rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (unsigned int) (rng_state >> 32);
-}
-
+/* the base62 digits, then '_': every byte a prefix may hold */
 static const char prefix_chars[] =
 "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
 
@@ -60,6 +38,45 @@ make_token(const char *prefix, char *out)
 		secret[i] = (uint8_t) rnd();
 	return apitoken_encode(prefix, strlen(prefix), secret, out);
 }
+
+/* plen random prefix characters into out, NUL-terminated */
+static void
+random_prefix(char *out, int plen)
+{
+	int			k;
+
+	for (k = 0; k < plen; k++)
+		out[k] = prefix_chars[rnd() % (sizeof(prefix_chars) - 1)];
+	out[plen] = '\0';
+}
+
+/* write the 6 check digits of word[0..len) for the bytes before them */
+static void
+set_check(char *word, size_t len)
+{
+	uint32_t	crc = apitoken_crc32((const uint8_t *) word, len - APITOKEN_CHECK_CHARS);
+	int			k;
+
+	for (k = 1; k <= APITOKEN_CHECK_CHARS; k++)
+	{
+		word[len - k] = prefix_chars[crc % 62];
+		crc /= 62;
+	}
+}
+
+/*
+ * a word of 82 characters, a 33-character prefix, body and a check over
+ * all of it, into out (room for 83): too long to be a token; its length
+ */
+static size_t
+long_prefix_word(char *out)
+{
+	out[0] = 'q';
+	make_token("abcdefghijklmnopqrstuvwxyz_01234", out + 1);
+	set_check(out, APITOKEN_TEXT_MAX + 1);
+	return APITOKEN_TEXT_MAX + 1;
+}
+
 
 /* what the callback saw */
 typedef struct Found
@@ -137,11 +154,7 @@ emit(void)
 
 	for (i = 0; i < 200; i++)
 	{
-		int			plen = i < 100 ? 1 + i % APITOKEN_PREFIX_MAX : 1 + (int) (rnd() % APITOKEN_PREFIX_MAX);
-
-		for (k = 0; k < plen; k++)
-			prefix[k] = prefix_chars[rnd() % (sizeof(prefix_chars) - 1)];
-		prefix[plen] = '\0';
+		random_prefix(prefix, i < 100 ? 1 + i % APITOKEN_PREFIX_MAX : 1 + (int) (rnd() % APITOKEN_PREFIX_MAX));
 		if (i == 0)
 			strcpy(prefix, "pgat_");
 		make_token(prefix, tok);
@@ -152,10 +165,8 @@ emit(void)
 	{
 		int			plen = 1 + i % (APITOKEN_PREFIX_MAX + 1);	/* up to 33 */
 		size_t		len;
-		uint32_t	crc;
 
-		for (k = 0; k < plen; k++)
-			line[k] = prefix_chars[rnd() % (sizeof(prefix_chars) - 1)];
+		random_prefix(line, plen);
 		for (k = 0; k < APITOKEN_BODY_CHARS; k++)
 			line[plen + k] = prefix_chars[rnd() % 62];
 		if (plen <= APITOKEN_PREFIX_MAX)
@@ -166,14 +177,8 @@ emit(void)
 			else
 				line[plen + rnd() % APITOKEN_BODY_CHARS] = '_';
 		}
-		len = (size_t) plen + APITOKEN_BODY_CHARS;
-		crc = apitoken_crc32((const uint8_t *) line, len);
-		for (k = APITOKEN_CHECK_CHARS - 1; k >= 0; k--)
-		{
-			line[len + k] = prefix_chars[crc % 62];
-			crc /= 62;
-		}
-		len += APITOKEN_CHECK_CHARS;
+		len = (size_t) plen + APITOKEN_SUFFIX_CHARS;
+		set_check(line, len);
 		{
 			size_t		plen_out;
 
@@ -195,11 +200,7 @@ emit(void)
 
 			if (r == 0 || r == 1)
 			{
-				int			plen = 1 + (int) (rnd() % APITOKEN_PREFIX_MAX);
-
-				for (k = 0; k < plen; k++)
-					prefix[k] = prefix_chars[rnd() % (sizeof(prefix_chars) - 1)];
-				prefix[plen] = '\0';
+				random_prefix(prefix, 1 + (int) (rnd() % APITOKEN_PREFIX_MAX));
 				if (r == 0)
 					strcpy(prefix, "pgat_");
 				make_token(prefix, tok);
@@ -209,17 +210,7 @@ emit(void)
 			}
 			else if (r == 2)
 			{
-				/* a 33-character prefix with a checksum over all of it */
-				uint32_t	crc;
-
-				tok[0] = 'q';
-				make_token("abcdefghijklmnopqrstuvwxyz_01234", tok + 1);
-				crc = apitoken_crc32((const uint8_t *) tok, 33 + APITOKEN_BODY_CHARS);
-				for (k = APITOKEN_CHECK_CHARS - 1; k >= 0; k--)
-				{
-					tok[33 + APITOKEN_BODY_CHARS + k] = prefix_chars[crc % 62];
-					crc /= 62;
-				}
+				tok[long_prefix_word(tok)] = '\0';
 				piece = tok;
 			}
 			else
@@ -324,22 +315,8 @@ main(int argc, char **argv)
 	len2 = make_token("abcdefghijklmnopqrstuvwxyz_01234", tok2);
 	snprintf(buf, sizeof(buf), "k=%s!", tok2);
 	ok(len2 == 81 && finds_one_at(buf, strlen(buf), 2, 81), "32-character prefix");
-	{
-		/* a 33-character prefix with a matching checksum over all of it */
-		char		long_tok[128];
-		uint32_t	crc;
-		int			k;
-
-		memcpy(long_tok, "b", 1);
-		memcpy(long_tok + 1, tok2, 81);	/* "b" + 32-char prefix + body + check */
-		crc = apitoken_crc32((const uint8_t *) long_tok, 33 + APITOKEN_BODY_CHARS);
-		for (k = APITOKEN_CHECK_CHARS - 1; k >= 0; k--)
-		{
-			long_tok[33 + APITOKEN_BODY_CHARS + k] = prefix_chars[crc % 62];
-			crc /= 62;
-		}
-		ok(finds_none(long_tok, 82, NULL), "33-character prefix, checksum over all of it: no match");
-	}
+	len2 = long_prefix_word(buf);
+	ok(finds_none(buf, len2, NULL), "33-character prefix, checksum over all of it: no match");
 
 	/* malformed */
 	memcpy(buf, tok, len);
@@ -406,13 +383,10 @@ main(int argc, char **argv)
 			if (r < 2)
 			{
 				char		p[APITOKEN_PREFIX_MAX + 1];
-				int			plen = r == 0 ? 5 : 1 + (int) (rnd() % APITOKEN_PREFIX_MAX);
 
-				for (k = 0; k < (size_t) plen; k++)
-					p[k] = prefix_chars[rnd() % (sizeof(prefix_chars) - 1)];
-				p[plen] = '\0';
+				random_prefix(p, 1 + (int) (rnd() % APITOKEN_PREFIX_MAX));
 				if (r == 0)
-					memcpy(p, "pgat_", 5);
+					strcpy(p, "pgat_");
 				total += make_token(p, buf + total);
 			}
 			else
@@ -436,6 +410,5 @@ main(int argc, char **argv)
 	}
 	ok(bad == 0 && len2 > 20000, "20000 random texts of tokens and noise: the reference scan's matches (over 20000 in all)");
 
-	printf("1..%d\n", n_tests);
-	return n_failed == 0 ? 0 : 1;
+	return done_testing();
 }

@@ -13,9 +13,9 @@
  * The values found are secrets the caller passed in.  Apart from the rows
  * of the result, nothing here keeps a copy of one: each match goes through
  * one reused buffer that is wiped at the end, and a detoasted copy of the
- * input is wiped before it is freed.  (An error while a row is added, out
- * of memory, leaves the buffer to the memory context's reset.)  No message quotes the input or the
- * prefix argument.
+ * input is wiped before it is freed (an error while a row is added, such
+ * as running out of memory, leaves them to the memory context's reset).
+ * No message quotes the input or the prefix argument.
  *
  *-------------------------------------------------------------------------
  */

@@ -16,10 +16,12 @@
  * the scan jumps past it.  If it is, the scan walks back to the start of
  * the run that holds it: a start after p becomes the new p, and a run that
  * reaches back to p is long enough, so only then is its end looked for
- * and the run, when its length can be a token's, decoded.  The bytes a
- * backward walk reads are all after those the walk before it read, so
- * every byte is read at most about three times and a typical log line is
- * mostly skipped (as in Boyer-Moore-Horspool string search).
+ * and the run, when its length can be a token's, decoded.  Probes only
+ * move forward, a backward walk stops at p and only the last one before a
+ * long run can cover the bytes of the one before it, and the next p is
+ * past the run's end: the scan is linear, no byte is read more than four
+ * times, and most bytes of a typical log line are never read at all (as
+ * in Boyer-Moore-Horspool string search).
  *
  *-------------------------------------------------------------------------
  */

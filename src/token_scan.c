@@ -19,9 +19,9 @@
  * and the run, when its length can be a token's, decoded.  Probes only
  * move forward, a backward walk stops at p and only the last one before a
  * long run can cover the bytes of the one before it, and the next p is
- * past the run's end: the scan is linear, no byte is read more than four
- * times, and most bytes of a typical log line are never read at all (as
- * in Boyer-Moore-Horspool string search).
+ * past the run's end: the scan is linear (apart from decoding a candidate,
+ * no byte is read more than three times), and most bytes of a typical log
+ * line are never read at all (as in Boyer-Moore-Horspool string search).
  *
  *-------------------------------------------------------------------------
  */

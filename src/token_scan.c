@@ -9,7 +9,7 @@
  * match to the caller's callback and forgets it.
  *
  * Most of a text is words far shorter than a token, so the scan does not
- * look at every byte.  It keeps a position p that starts a run (p is 0 or
+ * look at every byte.  It keeps a position p that no run crosses (p is 0 or
  * text[p - 1] is not a word byte) and probes the byte at p + MIN - 1, the
  * last byte of the shortest token that could start at p.  If that byte is
  * not a word byte, no run starting in p..p + MIN - 1 is long enough, and

@@ -6,6 +6,7 @@ OBJS = \
 	src/apitoken.o \
 	src/audit.o \
 	src/expiry.o \
+	src/find_tokens.o \
 	src/guard.o \
 	src/last_access.o \
 	src/login.o \
@@ -14,6 +15,7 @@ OBJS = \
 	src/roles.o \
 	src/text_rules.o \
 	src/token_codec.o \
+	src/token_scan.o \
 	src/token_store.o \
 	src/token_type.o \
 	src/verify.o
@@ -28,7 +30,7 @@ DATA = apitoken--1.0.sql apitoken--1.0--1.1.sql apitoken--1.1--1.1.1.sql apitoke
 PGFILEDESC = "apitoken - API tokens inside PostgreSQL"
 
 REGRESS = setup token_type manage visibility verify trigger errcodes audit search lifetime scopes owners \
-	attack_review verify_only login notify_expiring revoke refused rotation upgrade teardown
+	attack_review verify_only login notify_expiring revoke refused rotation find_tokens upgrade teardown
 
 # isolation tests (pg_isolation_regress): concurrent verify, regenerate,
 # disable, delete, create and revoke; expiry notices as a listener hears them

@@ -378,17 +378,39 @@ CREATE FUNCTION @extschema@.revoke(token text, reason text DEFAULT NULL) RETURNS
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT;
 COMMENT ON FUNCTION @extschema@.revoke(text, text) IS
 	'disables the token a value belongs to (any role may: holding the value is enough), audited as revoke with the reason; returns whether it disabled one, and says nothing else';
+CREATE FUNCTION @extschema@.revoke(token @extschema@.token, reason text DEFAULT NULL) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'apitoken_revoke'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT;
+COMMENT ON FUNCTION @extschema@.revoke(@extschema@.token, text) IS
+	'revoke() for a value already typed, as apitoken.find_tokens() returns it';
 COMMENT ON FUNCTION @extschema@.check(text) IS
 	'why a token does or does not verify: valid, malformed, unknown, orphaned, owner_mismatch, owner_disabled, disabled, expired, lifetime_exceeded, address_denied; valid_until: until when a valid value works (NULL = no end)';
 COMMENT ON FUNCTION @extschema@.check(text, text, inet) IS
 	'why a token does or does not verify for a scope and address: also scope_denied, address_denied, lifetime_exceeded; valid_until: until when a valid value works (NULL = no end)';
 
 -- revoke(): anyone holding a value may revoke it
-REVOKE ALL ON FUNCTION @extschema@.revoke(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.revoke(text, text) TO PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.revoke(text, text), @extschema@.revoke(@extschema@.token, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.revoke(text, text), @extschema@.revoke(@extschema@.token, text) TO PUBLIC;
 
 -- rotation: privileges of the functions created again above
 REVOKE ALL ON FUNCTION @extschema@.regenerate(bigint, interval),
 	@extschema@.check(text), @extschema@.check(text, text, inet) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.regenerate(bigint, interval),
 	@extschema@.check(text), @extschema@.check(text, text, inet) TO PUBLIC;
+
+/*
+ * Finding leaked tokens (1.2): find_tokens() scans a text for well-formed
+ * token values (src/find_tokens.c, src/token_scan.c).  It reads no table
+ * and no setting, hence IMMUTABLE; not STRICT, because a NULL prefix means
+ * any prefix (a NULL text gives no rows).  ROWS 1: most texts hold none.
+ */
+CREATE FUNCTION @extschema@.find_tokens(text text, prefix text DEFAULT NULL)
+RETURNS SETOF @extschema@.token
+	AS 'MODULE_PATHNAME', 'apitoken_find_tokens'
+	LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.find_tokens(text, text) IS
+	'every well-formed token (prefix, length, checksum) that stands as a whole word in the text, in text order, each occurrence once; with prefix, only tokens of that prefix; NULL text: none';
+
+-- find_tokens (1.2): anyone; it returns only what its input holds
+REVOKE ALL ON FUNCTION @extschema@.find_tokens(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.find_tokens(text, text) TO PUBLIC;

@@ -43,7 +43,7 @@ deps_packages() {
 		case $set in
 		build) out+=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" libsodium-dev make gcc) ;;
 		regress) out+=(libipc-run-perl postgresql-"$PG_MAJOR"-cron python3-psycopg) ;;
-		fuzz) out+=(gcc clang libclang-rt-dev) ;;
+		fuzz) out+=(gcc clang libclang-rt-dev python3) ;;
 		memcheck) out+=(valgrind) ;;
 		client) out+=(pgbouncer python3-psycopg python3-psycopg-pool) ;;
 		bench) out+=(gnuplot-nox python3) ;;

@@ -16,19 +16,7 @@
 #include "ref_decode.h"
 #include "text_rules.h"
 #include "token_codec.h"
-
-static int	n_tests = 0;
-static int	n_failed = 0;
-
-/* record one TAP result */
-static void
-ok(int cond, const char *what)
-{
-	n_tests++;
-	if (!cond)
-		n_failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", n_tests, what);
-}
+#include "unit_tap.h"
 
 /* CRC-32 one bit at a time, straight from the definition: the reference */
 static unsigned int
@@ -45,17 +33,6 @@ crc32_bitwise(const unsigned char *data, size_t len)
 			crc = (crc & 1) ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
 	}
 	return crc ^ 0xFFFFFFFFu;
-}
-
-/* a small deterministic PRNG (xorshift64) */
-static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
-static unsigned int
-rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (unsigned int) (rng_state >> 32);
 }
 
 static const char digits[] =
@@ -250,6 +227,5 @@ main(void)
 	}
 	ok(bad == 0, "white space is exactly the 29 listed code points");
 
-	printf("1..%d\n", n_tests);
-	return n_failed == 0 ? 0 : 1;
+	return done_testing();
 }

@@ -18,7 +18,8 @@ server connection is back to the gateway for the next transaction, whoever
 sends it.  The token only ever travels as a bind parameter: never in SQL
 text, never in a log line.
 
-    GET  /orders    the caller's orders (scope orders:read)
+    GET  /orders    the caller's orders, and the id of the token it used
+                    (apitoken.current_token()) (scope orders:read)
     POST /orders    {"item": "...", "quantity": n}: a new order of the
                     caller's (scope orders:write)
 
@@ -70,8 +71,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def list_orders(self, cur, body):
         cur.execute("SELECT id, owner::text, item, quantity FROM app.orders ORDER BY id")
-        return 200, {"orders": [dict(id=i, owner=o, item=it, quantity=q)
-                                for i, o, it, q in cur.fetchall()]}
+        orders = [dict(id=i, owner=o, item=it, quantity=q) for i, o, it, q in cur.fetchall()]
+        # the token the caller logged in with: the same id for both values
+        # of a token during a rotation's grace period
+        cur.execute("SELECT apitoken.current_token()")
+        return 200, {"token_id": cur.fetchone()[0], "orders": orders}
 
     def create_order(self, cur, body):
         if not isinstance(body, dict) or not isinstance(body.get("item"), str) \

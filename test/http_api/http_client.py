@@ -19,17 +19,26 @@ transaction pooling mode.
    Meanwhile one thread checks, in plain transactions through pgbouncer as
    the gateway, that each server connection it lands on is back to
    current_user = app_gateway with current_token() NULL, and a mutator (a
-   superuser connection) regenerates one token, then disables another,
-   then deletes a third, at a quarter, a half and three quarters of the
-   requests.
+   superuser connection) regenerates one token, rotates another (regenerate
+   with a grace period longer than the run), disables a third and deletes a
+   fourth, at 2/8, 3/8, 4/8 and 6/8 of the requests.  From the moment the
+   rotation returned, the threads send the rotated token's old and new
+   values by turns.
    Judged afterwards, from time.monotonic() instants: a GET must list only
    rows the database says are the caller's, and every row of the caller's
    whose POST had been answered before the GET was sent; a request with a
    changed token sent after the change returned must get 401, one answered
    before the change was sent must succeed; in between either, and a
-   success is judged like any other.  Zero wrong answers, zero exceptions,
-   and at least one judged request after each change.
-4. Afterwards, 3 simultaneous transactions through pgbouncer, one per
+   success is judged like any other.  Every request with the rotated
+   token's old value, and with its new value (sent only after the rotation
+   returned), must succeed: zero refusals during the grace.  A GET's answer
+   names the token it logged in with (current_token()), the one whose value
+   was sent.  Zero wrong answers, zero exceptions, and at least one judged
+   request after each change, with each of the rotated token's values.
+4. The rotated token's old and new values answer with the same token id;
+   disabling and enabling it ends the grace: the old value gets 401, the
+   new one 200.
+5. Afterwards, 3 simultaneous transactions through pgbouncer, one per
    server connection, each back to app_gateway with no token; the
    regenerated token's new value works, the three old values are refused;
    no token value appears in the server's or the cluster's log.
@@ -54,6 +63,7 @@ POOL_SIZE = int(POOL_SIZE)
 REQUESTS = int(REQUESTS)
 THREADS = 8
 DEADLINE = 60.0          # seconds for the concurrent phase
+GRACE = "10 minutes"     # the rotation's grace period: longer than the rest of the run
 now = time.monotonic
 failures = []
 tokens = {}              # name -> (id, value, owner)
@@ -126,6 +136,7 @@ def setup(su):
     create(su, "alice-regenerate", "alice")
     create(su, "bob-disable", "bob")
     create(su, "alice-delete", "alice")
+    create(su, "bob-rotate", "bob")
 
 
 def judge_rows(owner, answer, db_owner, label):
@@ -254,19 +265,24 @@ def phase_gateway():
 
 
 class Mutation:
-    def __init__(self, name, action):
+    def __init__(self, name, action, at):
         self.name, self.action = name, action
+        self.at = at                 # after this fraction of the requests
         self.sent = self.returned = None
         self.judged_after = 0
 
 
 def phase_concurrent(su):
     v = {n: t[1] for n, t in tokens.items()}
-    rotation = ["alice", "bob", "alice-regenerate", "bob-disable", "alice-delete", "bob"]
+    rotation = ["alice", "bob", "alice-regenerate", "bob-disable", "alice-delete", "bob-rotate"]
     owner_of = {n: tokens[n][2] for n in rotation}
-    mutations = [Mutation("alice-regenerate", "regenerate"), Mutation("bob-disable", "disable"),
-                 Mutation("alice-delete", "delete")]
+    owner_of["bob-rotate:new"] = "bob"       # the rotated token's new value
+    mutations = [Mutation("alice-regenerate", "regenerate", 2 / 8),
+                 Mutation("bob-rotate", "rotate", 3 / 8),
+                 Mutation("bob-disable", "disable", 4 / 8),
+                 Mutation("alice-delete", "delete", 6 / 8)]
     by_name = {m.name: m for m in mutations}
+    rotate = by_name["bob-rotate"]
     total = THREADS * REQUESTS
     done = [0]
     lock = threading.Lock()
@@ -289,10 +305,17 @@ def phase_concurrent(su):
     @guarded
     def worker(i):
         out = results[i]
+        in_grace = 0
         for j in range(REQUESTS):
             if stop.is_set() or now() - start > DEADLINE:
                 break
             name = rotation[(i + j) % len(rotation)]
+            if name == rotate.name and rotate.returned is not None:
+                # after the rotation returned, every thread alternates the
+                # old value (in its grace) and the new one
+                in_grace += 1
+                if (i + in_grace) % 2:
+                    name = "bob-rotate:new"
             post = j % 5 == 4
             t0 = now()
             if post:
@@ -320,8 +343,8 @@ def phase_concurrent(su):
     @guarded
     def mutator():
         with psycopg.connect(SU_DSN, autocommit=True) as conn:
-            for k, m in enumerate(mutations, 1):
-                while not stop.is_set() and done[0] < total * k // 4:
+            for m in mutations:
+                while not stop.is_set() and done[0] < total * m.at:
                     time.sleep(0.005)
                 if stop.is_set():
                     return
@@ -330,6 +353,10 @@ def phase_concurrent(su):
                 if m.action == "regenerate":
                     new_value[m.name] = conn.execute("SELECT apitoken.regenerate(%s)::text",
                                                      (tid,)).fetchone()[0]
+                elif m.action == "rotate":
+                    # the new value goes out only once regenerate() returned
+                    v[m.name + ":new"] = new_value[m.name] = conn.execute(
+                        "SELECT apitoken.regenerate(%s, %s)::text", (tid, GRACE)).fetchone()[0]
                 elif m.action == "disable":
                     conn.execute("SELECT apitoken.disable(%s)", (tid,))
                 else:
@@ -363,15 +390,26 @@ def phase_concurrent(su):
     seeds = {o: {i for i, ow in db_owner.items() if ow == o} - {i for _, i in posted[o]}
              for o in posted}
     counts = {"requests": 0, "ok": 0, "refused": 0, "wrong": 0, "overlapping": 0}
+    grace = {"old": [0, 0], "new": [0, 0]}  # value -> [accepted, refused] after the rotation
     for out in results:
         for name, method, t0, t1, status, answer in out:
             counts["requests"] += 1
             owner = owner_of[name]
-            m = by_name.get(name)
+            token = name.split(":")[0]
+            m = by_name.get(token)
             ok = 201 if method == "POST" else 200
             label = "%s %s by %s" % (method, name, owner)
             wrong_before = len(failures)
-            if m is not None and m.returned is not None and t0 > m.returned:
+            if m is rotate:
+                # both values work throughout: the old one before and during
+                # the grace, the new one from the moment regenerate() returned
+                if m.returned is not None and t0 > m.returned:
+                    m.judged_after += 1
+                    grace["new" if name != token else "old"][status != ok] += 1
+                    expect(status == ok, "%s sent after the rotation returned: %d" % (label, status))
+                else:
+                    expect(status == ok, "%s: %d %r" % (label, status, answer))
+            elif m is not None and m.returned is not None and t0 > m.returned:
                 m.judged_after += 1
                 expect(status == 401, "%s sent after the %s returned: %d" % (label, m.action, status))
             elif m is not None and m.sent is not None and t1 >= m.sent:
@@ -387,6 +425,8 @@ def phase_concurrent(su):
                        db_owner.get(answer["order"]["id"]) == owner, "%s: %r" % (label, answer))
             elif status == 200:
                 counts["ok"] += 1
+                expect(answer.get("token_id") == tokens[token][0], "%s: token_id %r, expected %d" %
+                       (label, answer.get("token_id"), tokens[token][0]))
                 ids = judge_rows(owner, answer, db_owner, label)
                 if ids is not None:
                     must = seeds[owner] | {i for t, i in posted[owner] if t < t0}
@@ -398,6 +438,8 @@ def phase_concurrent(su):
     for m in mutations:
         expect(m.returned is not None, "the %s of %s never happened" % (m.action, m.name))
         expect(m.judged_after > 0, "no request judged after the %s of %s" % (m.action, m.name))
+    for which in grace:
+        expect(grace[which][0] > 0, "no request with the %s value accepted after the rotation" % which)
     expect(counts["requests"] == total, "%d requests of %d" % (counts["requests"], total))
     expect(checks["n"] > 0, "the pooled-connection checker never ran")
     print("  %d threads x %d requests in %.1f s (%.0f/s): %d answered, %d refused after a change, "
@@ -406,9 +448,45 @@ def phase_concurrent(su):
               counts["refused"], counts["overlapping"], counts["wrong"]))
     print("  judged after each change: " + ", ".join(
         "%s %s: %d" % (m.action, m.name, m.judged_after) for m in mutations))
+    print("  rotation with a %s grace: old value during the grace: %d accepted / %d refused; "
+          "new value: %d accepted / %d refused" % (GRACE, *grace["old"], *grace["new"]))
     print("  pooled-connection checks meanwhile: %d, on %d server connections, %d not clean" % (
         checks["n"], len(checks["pids"]), checks["dirty"]))
     return new_value
+
+
+def phase_grace_end(su, new_value):
+    """both values of the rotated token are the same token until the grace
+    is ended (disable and enable), then only the new one works"""
+    tid, old = tokens["bob-rotate"][:2]
+    new = new_value.get("bob-rotate")
+    if new is None:
+        return                  # the rotation never happened: already a failure
+    until = "SELECT previous_valid_until IS NOT NULL FROM apitoken.tokens WHERE id = %s"
+    expect(su.execute(until, (tid,)).fetchone()[0], "bob-rotate has no previous value in its grace")
+    answers = {}
+    for which, value in (("old", old), ("new", new)):
+        status, answer = request("GET", "/orders", value)
+        answers[which] = answer
+        expect(status == 200 and answer.get("token_id") == tid,
+               "the %s value of bob-rotate in its grace: %d token_id %r, expected 200 %d" %
+               (which, status, answer.get("token_id"), tid))
+    expect(answers["old"].get("orders") == answers["new"].get("orders"),
+           "the old and the new value of bob-rotate see different orders")
+    print("  rotated token in its grace: old and new value 200, token_id %s and %s (current_token())"
+          % (answers["old"].get("token_id"), answers["new"].get("token_id")))
+    # disabling ends the grace; enabling again does not bring the old value back
+    su.execute("SELECT apitoken.disable(%s)", (tid,))
+    su.execute("SELECT apitoken.enable(%s)", (tid,))
+    expect(not su.execute(until, (tid,)).fetchone()[0], "bob-rotate's grace did not end")
+    status, answer = request("GET", "/orders", old)
+    expect(status == 401, "the old value of bob-rotate after its grace ended: %d" % status)
+    print("  grace ended (disable, enable): old value -> %d %s" % (status, json.dumps(answer)))
+    status, answer = request("GET", "/orders", new)
+    expect(status == 200 and answer.get("token_id") == tid,
+           "the new value of bob-rotate after its grace ended: %d token_id %r" %
+           (status, answer.get("token_id")))
+    print("  grace ended: new value -> %d, token_id %s" % (status, answer.get("token_id")))
 
 
 def phase_after(new_value):
@@ -456,6 +534,8 @@ def main():
         phase_gateway()
         print("concurrent phase:")
         new_value = phase_concurrent(su)
+        print("the rotation's grace:")
+        phase_grace_end(su, new_value)
     print("after the run:")
     phase_after(new_value)
     print("%d checks failed" % len(failures) if failures else "all checks passed")

@@ -16,9 +16,10 @@
  * plpgsql function no role may execute, which does the work (see its
  * comment in apitoken--1.2.sql).  It reads token_store as the owner, a
  * superuser (the extension needs one to be installed), which bypasses
- * row-level security: the rows an admin sees through it anyway.  No SECURITY DEFINER function is needed, so none is added: one
- * could not check the caller (it sees its owner as current_user).  The
- * payloads hold no secret: id, name, owner's name and expiry.
+ * row-level security: the rows an admin sees through it anyway.  No
+ * SECURITY DEFINER function is needed, so none is added: one could not
+ * check the caller (it sees its owner as current_user).  The payloads
+ * hold no secret: id, name, owner's name and expiry.
  *
  *-------------------------------------------------------------------------
  */

@@ -191,8 +191,10 @@ apitoken_login(PG_FUNCTION_ARGS)
 	entry->nest_level = GetCurrentTransactionNestLevel();
 	entry->token_id = result.id;
 	entry->owner = result.owner;
-	entry->scopes = result.scopes ? (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(result.scopes)) :
-		construct_empty_array(TEXTOID);
+	if (result.scopes != NULL)
+		entry->scopes = (ArrayType *) PG_DETOAST_DATUM_COPY(PointerGetDatum(result.scopes));
+	else
+		entry->scopes = construct_empty_array(TEXTOID);
 	entry->prev = login_top;
 	MemoryContextSwitchTo(oldcxt);
 	login_top = entry;

@@ -130,5 +130,47 @@ SELECT name, expires_at::date - now()::date AS days_to_live FROM apitoken.tokens
 SELECT * FROM apitoken.create('forever', expires_at => 'infinity');
 \set ON_ERROR_STOP on
 RESET ROLE;
+RESET apitoken.max_lifetime;
+
+\echo
+\echo '== 15. A token as the database identity: login() runs the transaction as its owner, RLS does the rest'
+CREATE TABLE shop_orders (id serial PRIMARY KEY, owner regrole NOT NULL DEFAULT apitoken.caller(), item text);
+ALTER TABLE shop_orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_orders ON shop_orders USING (owner = apitoken.caller() AND (SELECT apitoken.has_scope('orders:read')))
+	WITH CHECK (owner = apitoken.caller() AND (SELECT apitoken.has_scope('orders:write')));
+GRANT SELECT, INSERT ON shop_orders TO alice, bob;
+GRANT USAGE ON SEQUENCE shop_orders_id_seq TO alice, bob;
+INSERT INTO shop_orders (owner, item) VALUES ('alice', 'alice''s order'), ('bob', 'bob''s order');
+CREATE ROLE app_gateway LOGIN NOINHERIT;
+GRANT alice, bob TO app_gateway;
+SELECT token AS app_token, id AS app_id FROM apitoken.create('web app', owner => 'alice', scopes => '{orders:read}') \gset
+SET SESSION AUTHORIZATION app_gateway;
+\echo '   (the gateway alone sees nothing; after login() it is alice, with the token''s scopes)'
+BEGIN;
+SELECT apitoken.login(:'app_token', 'orders:read');
+SELECT current_user, apitoken.current_token() = :app_id AS is_web_app_token, apitoken.current_scopes();
+SELECT item FROM shop_orders;
+COMMIT;
+SELECT current_user AS after_commit, apitoken.current_token();
+RESET SESSION AUTHORIZATION;
+
+\echo
+\echo '== 16. Rotation with a grace period: both values work until the grace ends'
+SET ROLE alice;
+SELECT apitoken.regenerate(:app_id, grace => '1 hour') AS app_token_new \gset
+SELECT apitoken.verify(:'app_token') AS old_value, apitoken.verify(:'app_token_new') AS new_value;
+SELECT status, valid_until > now() AS until_grace_ends FROM apitoken.check(:'app_token');
+RESET ROLE;
+
+\echo
+\echo '== 17. A value found in a log: anyone holding it may revoke it (mallory, who has no apitoken role)'
+CREATE TABLE app_log (line text);
+INSERT INTO app_log VALUES ('GET /orders Authorization: Bearer ' || :'app_token_new' || ' 200');
+GRANT SELECT ON app_log TO mallory;   -- say the log leaked to mallory
+SET ROLE mallory;
+SELECT apitoken.revoke(t, 'found in app_log') AS revoked FROM app_log, apitoken.find_tokens(app_log.line) t;
+RESET ROLE;
+SELECT apitoken.verify(:'app_token') AS old_value, apitoken.verify(:'app_token_new') AS new_value;
+SELECT actor, action, details FROM apitoken.events WHERE action = 'revoke';
 \echo
 \echo 'Demo finished.'

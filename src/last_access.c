@@ -179,6 +179,7 @@ write_in_place(Relation rel, TupleTableSlot *slot, const InPlaceField *fields,
 	Page		page;
 	char	   *start;
 	char	   *data;
+	char	   *anchor_ptr = NULL;
 	OffsetNumber offnum;
 	ItemId		lp;
 	int			i;
@@ -222,7 +223,10 @@ write_in_place(Relation rel, TupleTableSlot *slot, const InPlaceField *fields,
 	{
 		char	   *ptr = data;
 
-		if (fields[i].anchor != InvalidAttrNumber)
+		if (fields[i].anchor != InvalidAttrNumber &&
+			i > 0 && fields[i].anchor == fields[i - 1].anchor)
+			ptr = anchor_ptr;	/* found for the field before */
+		else if (fields[i].anchor != InvalidAttrNumber)
 		{
 			bool		isnull;
 			Datum		raw = heap_getattr(tuple, fields[i].anchor,
@@ -233,6 +237,7 @@ write_in_place(Relation rel, TupleTableSlot *slot, const InPlaceField *fields,
 			else
 				ptr = DatumGetPointer(raw);
 		}
+		anchor_ptr = ptr;
 		if (ptr != NULL)
 			ptr += fields[i].delta;
 		if (ptr == NULL || ptr < data || ptr + fields[i].len > start + tuple->t_len)

@@ -260,7 +260,11 @@ refusal_code(TokenState state)
 	}
 }
 
-/* judge a row whose hash matched: sets result->state */
+/*
+ * judge a row whose hash matched: sets result->state, and for a valid
+ * token result->valid_until to its expiry (DT_NOEND: none), read here
+ * anyway
+ */
 static void
 judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 			TokenLookup *result)
@@ -308,6 +312,10 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 	else
 	{
 		result->state = TOKEN_VALID;
+		if (never_expires)
+			TIMESTAMP_NOEND(result->valid_until);
+		else
+			result->valid_until = DatumGetTimestampTz(expires);
 		if ((req->scope != NULL || req->unrestricted_only) &&
 			apitoken_store.has_v11_columns)
 		{
@@ -324,21 +332,6 @@ judge_token(TupleTableSlot *slot, TokenRequest *req, TimestampTz now,
 				result->state = TOKEN_ADDRESS_DENIED;
 		}
 	}
-}
-
-/* until when a valid current value works: its expiry, or DT_NOEND */
-static TimestampTz
-current_valid_until(TupleTableSlot *slot)
-{
-	bool		never_expires;
-	Datum		expires = slot_getattr(slot, apitoken_store.att_expires, &never_expires);
-	TimestampTz result;
-
-	if (never_expires)
-		TIMESTAMP_NOEND(result);
-	else
-		result = DatumGetTimestampTz(expires);
-	return result;
 }
 
 /*
@@ -366,7 +359,8 @@ judge_match(Relation rel, TupleTableSlot *slot, TokenRequest *req,
 			apitoken_record_refusal(rel, slot, now, req, code);
 		return;
 	}
-	result->valid_until = grace_end ? *grace_end : current_valid_until(slot);
+	if (grace_end != NULL)
+		result->valid_until = *grace_end;
 	if (req->want_scopes && apitoken_store.has_v11_columns)
 	{
 		Datum		scopes = slot_getattr(slot, apitoken_store.att_scopes, &isnull);
